@@ -1,0 +1,172 @@
+//! The command-line front door (feature `cli`): parses arguments, reads files, calls the
+//! engine, prints JSON or tables, and maps every error to an exit code in one place
+//! ([`main`]): 0 ok, 2 bad input, 1 internal.
+//!
+//! Must stay thin: no model logic here, only translation between files/flags and engine calls.
+//! `--format json` prints exactly one JSON document on stdout; progress and logs go to stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::input::InputErrors;
+use crate::model::{Model, ModelError};
+
+/// IP pledge financing engine: value pledged IP, score loan applications, simulate
+/// risk-compensation funds.
+#[derive(Debug, Parser)]
+#[command(name = "ipledge", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check any input file (assets, application, scenario, scheme, model) and report every
+    /// bad field with its path.
+    Validate {
+        /// The file to check.
+        file: PathBuf,
+    },
+}
+
+/// Output format of a command.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One JSON document on stdout.
+    #[default]
+    Json,
+    /// A human-readable table.
+    Table,
+}
+
+/// Everything that can stop a command, with its exit code.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// An input file has bad fields (exit 2).
+    #[error("{file}: invalid input\n{errors}")]
+    BadInput {
+        /// The file (or flag) the input came from.
+        file: String,
+        /// Every bad field.
+        errors: InputErrors,
+    },
+    /// A file could not be read (exit 2: the user named it).
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The path given.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A bad flag value (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// Anything else (exit 1).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl CliError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::BadInput { .. } | CliError::Read { .. } | CliError::Usage(_) => 2,
+            CliError::Internal(_) => 1,
+        }
+    }
+
+    /// Wraps input errors found in `file`.
+    pub fn bad_input(file: &Path, errors: InputErrors) -> Self {
+        CliError::BadInput {
+            file: file.display().to_string(),
+            errors,
+        }
+    }
+}
+
+impl From<ModelError> for CliError {
+    fn from(e: ModelError) -> Self {
+        match e {
+            ModelError::Io { path, source } => CliError::Read { path, source },
+            ModelError::Invalid(errors) => CliError::BadInput {
+                file: "model".to_string(),
+                errors,
+            },
+        }
+    }
+}
+
+/// Reads a whole text file, mapping failure to exit 2.
+pub fn read_text(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The model named by `--model`, or the embedded default.
+pub fn load_model(path: Option<&Path>) -> Result<Model, CliError> {
+    match path {
+        Some(p) => Ok(Model::from_file(p)?),
+        None => Ok(Model::embedded_default()),
+    }
+}
+
+/// Prints one JSON document on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| CliError::Internal(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Entry point of the binary: runs the command and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Validate { file } => validate(&file),
+    }
+}
+
+/// `ipledge validate FILE`: recognises the kind of input and checks it.
+fn validate(file: &Path) -> Result<(), CliError> {
+    let text = read_text(file)?;
+    let is_model = file.extension().is_some_and(|e| e == "toml") && text.contains("[model]");
+    if is_model {
+        let model =
+            Model::from_toml_str(&text, crate::model::ModelOrigin::File(file.to_path_buf()))
+                .map_err(|e| CliError::bad_input(file, e))?;
+        println!(
+            "{}: valid model {} (sha256 {})",
+            file.display(),
+            model.id(),
+            model.sha256()
+        );
+        return Ok(());
+    }
+    Err(CliError::Usage(format!(
+        "{}: cannot tell what kind of input this is",
+        file.display()
+    )))
+}

@@ -1,0 +1,9 @@
+//! The risk-compensation fund simulator (SPEC §4).
+//!
+//! Owns the default engine, the scheme rules applied to each loss, the fund ledger and the
+//! result types. Reads scenarios through `crate::scenario`; must not know about the CLI,
+//! HTTP, SQL or charts.
+
+pub mod result;
+
+pub use result::{FundResult, HorizonResult, YearResult};

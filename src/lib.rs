@@ -1,0 +1,18 @@
+//! ipledge: an engine for IP pledge financing (知识产权质押融资).
+//!
+//! Banks lend to small technology firms against patents, trademarks and software copyrights;
+//! local governments run risk-compensation funds that repay banks part of their losses. The
+//! engine values pledged IP portfolios, scores loan applications and simulates compensation
+//! funds. Engine modules (`money`, `rng`, `stats`, `input`, `model` and the domain modules)
+//! never depend on the CLI, HTTP, SQL or chart code, which sit behind cargo features.
+//! See `ARCHITECTURE.md` for the module map and `../shared/SPEC.md` for the contract.
+
+pub mod fund;
+pub mod input;
+pub mod model;
+pub mod money;
+pub mod rng;
+pub mod stats;
+
+#[cfg(feature = "cli")]
+pub mod cli;
