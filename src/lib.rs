@@ -14,5 +14,9 @@ pub mod money;
 pub mod rng;
 pub mod stats;
 
+#[cfg(feature = "server")]
+pub mod api;
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "server")]
+pub mod store;

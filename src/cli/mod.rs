@@ -10,6 +10,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+#[cfg(feature = "server")]
+pub mod serve;
+
 use crate::input::InputErrors;
 use crate::model::{Model, ModelError};
 
@@ -29,6 +32,16 @@ enum Command {
     Validate {
         /// The file to check.
         file: PathBuf,
+    },
+    /// Run the HTTP API (SPEC §5) until SIGTERM or ctrl-c.
+    #[cfg(feature = "server")]
+    Serve(serve::ServeArgs),
+    /// Create or revoke API keys.
+    #[cfg(feature = "server")]
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        action: serve::KeysCommand,
     },
 }
 
@@ -146,6 +159,10 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Validate { file } => validate(&file),
+        #[cfg(feature = "server")]
+        Command::Serve(args) => serve::serve(args),
+        #[cfg(feature = "server")]
+        Command::Keys { action } => serve::keys(action),
     }
 }
 

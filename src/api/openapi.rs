@@ -1,0 +1,171 @@
+//! The OpenAPI 3.1 document (`/openapi.json`) and Swagger UI (`/docs`).
+//!
+//! Paths come from the handlers' `#[utoipa::path]` attributes. Bodies are engine types that
+//! derive `schemars::JsonSchema` (the engine must not depend on utoipa), so the handlers refer
+//! to them by `ref("#/components/schemas/Name")` and [`document`] merges the schemars schemas
+//! into `components.schemas` at the JSON level, with the `$ref`s pointed at
+//! `#/components/schemas/`. A test checks that every `$ref` resolves.
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use schemars::JsonSchema;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use serde_json::{Map, Value, json};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::error::Problem;
+use super::ops::{Health, ModelList};
+use super::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ipledge",
+        description = "IP pledge financing engine: patent valuation, loan scoring and \
+                       risk-compensation fund simulation. Bodies are the CLI's input schemas; \
+                       errors are application/problem+json with field paths in `errors[]`. \
+                       Authenticate with `Authorization: Bearer <key>` (`ipledge keys create`).",
+    ),
+    paths(
+        super::ops::healthz,
+        super::ops::readyz,
+        super::ops::metrics,
+        super::ops::models,
+        routes::applications::get_one,
+        routes::applications::list,
+        routes::applications::report_outcome,
+        routes::applications::outcomes,
+        routes::fund::get_job,
+    ),
+    tags(
+        (name = "applications", description = "score, store and read back loan applications"),
+        (name = "fund", description = "risk-compensation fund simulations as background jobs"),
+        (name = "catalogue", description = "models and scheme presets"),
+        (name = "ops", description = "health, readiness, metrics"),
+    )
+)]
+struct ApiDoc;
+
+/// Registers `T` (and everything it refers to) in the generator's definitions.
+fn register<T: JsonSchema>(generator: &mut SchemaGenerator) {
+    let _ = generator.subschema_for::<T>();
+}
+
+/// The schemars schemas of every body, keyed by component name.
+fn component_schemas() -> Map<String, Value> {
+    let settings = SchemaSettings::draft2020_12().with(|s| {
+        s.definitions_path = "#/components/schemas/".into();
+    });
+    // Requests are described as they deserialize, responses as they serialize.
+    let mut requests = settings.clone().for_deserialize().into_generator();
+    register::<routes::applications::OutcomeReport>(&mut requests);
+    let mut responses = settings.for_serialize().into_generator();
+    register::<Problem>(&mut responses);
+    register::<Health>(&mut responses);
+    register::<ModelList>(&mut responses);
+    register::<routes::applications::ApplicationPage>(&mut responses);
+    register::<routes::applications::OutcomeResponse>(&mut responses);
+    register::<routes::applications::OutcomeList>(&mut responses);
+    register::<routes::fund::JobResponse>(&mut responses);
+    let mut schemas = requests.take_definitions(true);
+    for (name, schema) in responses.take_definitions(true) {
+        schemas.entry(name).or_insert(schema);
+    }
+    // A stored application: the scoring result plus the id and time it was stored under.
+    schemas.insert(
+        "ApplicationResponse".to_string(),
+        json!({
+            "type": "object",
+            "description": "the `ipledge score --format json` result plus `id` and `created_at`",
+            "required": ["id", "created_at"],
+            "properties": {
+                "id": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"}
+            },
+            "additionalProperties": true
+        }),
+    );
+    schemas
+}
+
+/// The whole OpenAPI document as JSON (built once).
+pub fn document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+        if let Some(root) = doc.as_object_mut() {
+            // Pin the version so the document does not change with each release bump.
+            if let Some(info) = root.get_mut("info").and_then(Value::as_object_mut) {
+                info.insert("version".to_string(), json!("1"));
+                info.remove("license");
+                info.remove("contact");
+            }
+            let components = root
+                .entry("components")
+                .or_insert_with(|| json!({}))
+                .as_object_mut();
+            if let Some(components) = components {
+                let schemas = components
+                    .entry("schemas")
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut();
+                if let Some(schemas) = schemas {
+                    schemas.extend(component_schemas());
+                }
+                components.insert(
+                    "securitySchemes".to_string(),
+                    json!({"bearer": {"type": "http", "scheme": "bearer",
+                        "description": "an API key from `ipledge keys create`"}}),
+                );
+            }
+        }
+        doc
+    })
+}
+
+/// `/openapi.json` and Swagger UI at `/docs` (assets vendored into the binary).
+pub fn docs_router() -> Router {
+    SwaggerUi::new("/docs")
+        .external_url_unchecked("/openapi.json", document().clone())
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    if k == "$ref" {
+                        if let Some(s) = v.as_str() {
+                            out.push(s);
+                        }
+                    } else {
+                        refs(v, out);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_ref_resolves() {
+        let doc = document();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        let mut found = Vec::new();
+        refs(doc, &mut found);
+        assert!(!found.is_empty());
+        for r in found {
+            let name = r
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("ref outside components: {r}"));
+            assert!(schemas.contains_key(name), "unresolved $ref {r}");
+        }
+    }
+}

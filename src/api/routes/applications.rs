@@ -1,0 +1,411 @@
+//! `/v1/applications`: read back stored scorings (a bank sees only its own; another tenant's
+//! id is 404) and report outcomes against them.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::with_id;
+use crate::api::auth::Caller;
+use crate::api::body::{RawBody, parse_json, parse_query};
+use crate::api::idempotency::Idempotency;
+use crate::api::{AppError, AppState};
+use crate::input::{FieldPath, Problems};
+use crate::money::Money;
+use crate::store::{ApplicationRecord, OutcomeRecord, Role, new_id, now_rfc3339};
+
+/// The stored response of one application: the scoring result plus `id` and `created_at`.
+pub(crate) fn application_response(record: &ApplicationRecord) -> Result<serde_json::Value, AppError> {
+    let output: serde_json::Value = serde_json::from_str(&record.output)
+        .map_err(|e| AppError::Internal(format!("stored output of {}: {e}", record.id)))?;
+    with_id(output, &record.id, &record.created_at)
+}
+
+/// `GET /v1/applications/{id}`: the stored scoring result (404 for other tenants' ids).
+#[utoipa::path(get, path = "/v1/applications/{id}", tag = "applications",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "application id")),
+    responses(
+        (status = 200, description = "the stored scoring result plus id and created_at", body = ref("#/components/schemas/ApplicationResponse")),
+        (status = 404, description = "no such application for this tenant", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    caller.require(&[Role::Bank, Role::Admin], "read applications")?;
+    let record = state
+        .store()
+        .application(&id, caller.visible_tenant())
+        .await?
+        .ok_or(AppError::NotFound {
+            what: "application",
+            id,
+        })?;
+    Ok(Json(application_response(&record)?))
+}
+
+/// Query of `GET /v1/applications`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size (1 to the server's maximum; default 20).
+    pub limit: Option<u32>,
+}
+
+/// One row of the list.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ApplicationSummary {
+    /// Application id.
+    pub id: String,
+    /// When it was scored (RFC 3339 UTC).
+    pub created_at: String,
+    /// `approve|refer|decline`.
+    pub decision: String,
+    /// Model id used.
+    pub model_id: String,
+    /// SHA-256 of the model used.
+    pub model_sha256: String,
+    /// Seed used.
+    pub seed: u64,
+    /// Paths used.
+    pub paths: u64,
+}
+
+/// A page of applications, oldest first.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ApplicationPage {
+    /// This page.
+    pub items: Vec<ApplicationSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /v1/applications?cursor=&limit=`: the caller's applications, oldest first.
+#[utoipa::path(get, path = "/v1/applications", tag = "applications",
+    security(("bearer" = [])),
+    params(
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
+        ("limit" = Option<u32>, Query, description = "page size, 1..=100, default 20")),
+    responses(
+        (status = 200, description = "a page of the caller's applications", body = ref("#/components/schemas/ApplicationPage")),
+        (status = 422, description = "bad query", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<ApplicationPage>, AppError> {
+    caller.require(&[Role::Bank, Role::Admin], "read applications")?;
+    let query: ListQuery = parse_query(query.as_deref())?;
+    let max = state.limits().max_page;
+    let limit = query.limit.unwrap_or(20.min(max));
+    if limit == 0 || limit > max {
+        return Err(AppError::Invalid(crate::input::InputErrors::one(
+            &FieldPath::new("query.limit"),
+            format!("must be between 1 and {max}"),
+        )));
+    }
+    let records = state
+        .store()
+        .applications(caller.visible_tenant(), query.cursor.as_deref(), limit)
+        .await?;
+    let next_cursor = if records.len() == limit as usize {
+        records.last().map(|r| r.id.clone())
+    } else {
+        None
+    };
+    let items = records
+        .into_iter()
+        .map(|r| ApplicationSummary {
+            id: r.id,
+            created_at: r.created_at,
+            decision: r.decision,
+            model_id: r.model_id,
+            model_sha256: r.model_sha256,
+            seed: r.seed,
+            paths: r.paths,
+        })
+        .collect();
+    Ok(Json(ApplicationPage { items, next_cursor }))
+}
+
+/// How the loan ended (or stands).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutcomeStatus {
+    /// Still running, no default.
+    Performing,
+    /// Repaid in full.
+    Repaid,
+    /// In default; recoveries may follow.
+    Defaulted,
+    /// Default resolved; `recovered` is final.
+    Recovered,
+}
+
+impl OutcomeStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            OutcomeStatus::Performing => "performing",
+            OutcomeStatus::Repaid => "repaid",
+            OutcomeStatus::Defaulted => "defaulted",
+            OutcomeStatus::Recovered => "recovered",
+        }
+    }
+}
+
+/// Body of `POST /v1/applications/{id}/outcome` (amounts in CNY as decimal strings).
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeReport {
+    /// Where the loan stands.
+    pub status: OutcomeStatus,
+    /// Principal repaid so far.
+    #[serde(default)]
+    pub repaid: Money,
+    /// Exposure at default (0 unless defaulted or recovered).
+    #[serde(default)]
+    pub defaulted: Money,
+    /// Amount recovered after default (≤ `defaulted`).
+    #[serde(default)]
+    pub recovered: Money,
+    /// Date the figures refer to, `YYYY-MM-DD`.
+    pub as_of: Option<String>,
+    /// Free text (≤ 1000 characters).
+    pub note: Option<String>,
+}
+
+impl OutcomeReport {
+    /// Checks every field; returns all problems.
+    fn validate(&self) -> Result<(), crate::input::InputErrors> {
+        let root = FieldPath::root();
+        let mut p = Problems::new();
+        for (name, amount) in [
+            ("repaid", self.repaid),
+            ("defaulted", self.defaulted),
+            ("recovered", self.recovered),
+        ] {
+            p.check(!amount.is_negative(), &root.field(name), "must be >= 0");
+        }
+        p.check(
+            self.recovered <= self.defaulted,
+            &root.field("recovered"),
+            "must not exceed defaulted",
+        );
+        let defaults = matches!(
+            self.status,
+            OutcomeStatus::Defaulted | OutcomeStatus::Recovered
+        );
+        p.check(
+            !defaults || !self.defaulted.is_zero(),
+            &root.field("defaulted"),
+            "must be > 0 when status is defaulted or recovered",
+        );
+        p.check(
+            defaults || self.defaulted.is_zero(),
+            &root.field("defaulted"),
+            "must be 0 unless status is defaulted or recovered",
+        );
+        if let Some(date) = &self.as_of {
+            p.check(is_iso_date(date), &root.field("as_of"), "must be a date YYYY-MM-DD");
+        }
+        if let Some(note) = &self.note {
+            p.check(
+                note.chars().count() <= 1000,
+                &root.field("note"),
+                "must be at most 1000 characters",
+            );
+        }
+        p.finish(|| ())
+    }
+}
+
+/// `YYYY-MM-DD` with a real month and a day that exists in it.
+fn is_iso_date(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return false;
+    };
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return false;
+    }
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+/// A stored outcome report.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct OutcomeResponse {
+    /// Outcome id.
+    pub id: String,
+    /// The application it reports on.
+    pub application_id: String,
+    /// When it was stored (RFC 3339 UTC).
+    pub created_at: String,
+    /// Where the loan stands.
+    pub status: OutcomeStatus,
+    /// Principal repaid.
+    pub repaid: Money,
+    /// Exposure at default.
+    pub defaulted: Money,
+    /// Recovered after default.
+    pub recovered: Money,
+    /// Date the figures refer to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    /// Free text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// `POST /v1/applications/{id}/outcome`: report repaid / defaulted / recovered amounts.
+#[utoipa::path(post, path = "/v1/applications/{id}/outcome", tag = "applications",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "application id")),
+    request_body(content = ref("#/components/schemas/OutcomeReport"), content_type = "application/json"),
+    responses(
+        (status = 201, description = "stored", body = ref("#/components/schemas/OutcomeResponse")),
+        (status = 404, description = "no such application for this tenant", content_type = "application/problem+json", body = ref("#/components/schemas/Problem")),
+        (status = 422, description = "bad fields", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
+pub async fn report_outcome(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: RawBody,
+) -> Result<Response, AppError> {
+    caller.require(&[Role::Bank, Role::Admin], "report outcomes")?;
+    body.expect_json()?;
+    let idempotency = Idempotency::from_request(
+        &headers,
+        caller.tenant(),
+        &format!("POST /v1/applications/{id}/outcome"),
+        &body.bytes,
+    )?;
+    if let Some(stored) = idempotency.lookup(state.store()).await? {
+        return Ok(stored);
+    }
+    let application = state
+        .store()
+        .application(&id, caller.visible_tenant())
+        .await?
+        .ok_or(AppError::NotFound {
+            what: "application",
+            id: id.clone(),
+        })?;
+    let report: OutcomeReport = parse_json(body.text()?)?;
+    report.validate().map_err(AppError::Invalid)?;
+    let response = OutcomeResponse {
+        id: new_id("out")?,
+        application_id: application.id.clone(),
+        created_at: now_rfc3339(),
+        status: report.status,
+        repaid: report.repaid,
+        defaulted: report.defaulted,
+        recovered: report.recovered,
+        as_of: report.as_of.clone(),
+        note: report.note.clone(),
+    };
+    let body_json = serde_json::to_string(&response)
+        .map_err(|e| AppError::Internal(format!("serialise outcome: {e}")))?;
+    let record = idempotency.record(StatusCode::CREATED, &body_json);
+    let insert = state
+        .store()
+        .insert_outcome(
+            &OutcomeRecord {
+                id: response.id.clone(),
+                application_id: application.id,
+                tenant: caller.tenant().to_string(),
+                created_at: response.created_at.clone(),
+                status: report.status.as_str().to_string(),
+                repaid: report.repaid.to_string(),
+                defaulted: report.defaulted.to_string(),
+                recovered: report.recovered.to_string(),
+                body: body_json,
+            },
+            record.as_ref().map(|(k, r)| (k, r)),
+        )
+        .await?;
+    idempotency.respond(insert, (StatusCode::CREATED, Json(response)).into_response())
+}
+
+/// Outcome reports of one application, oldest first.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct OutcomeList {
+    /// The reports.
+    pub items: Vec<serde_json::Value>,
+}
+
+/// `GET /v1/applications/{id}/outcomes`: every outcome reported against an application.
+#[utoipa::path(get, path = "/v1/applications/{id}/outcomes", tag = "applications",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "application id")),
+    responses(
+        (status = 200, description = "the reports (each an OutcomeResponse)", body = ref("#/components/schemas/OutcomeList")),
+        (status = 404, description = "no such application for this tenant", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
+pub async fn outcomes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<OutcomeList>, AppError> {
+    caller.require(&[Role::Bank, Role::Admin], "read outcomes")?;
+    let application = state
+        .store()
+        .application(&id, caller.visible_tenant())
+        .await?
+        .ok_or(AppError::NotFound {
+            what: "application",
+            id,
+        })?;
+    let items = state
+        .store()
+        .outcomes(&application.id)
+        .await?
+        .into_iter()
+        .map(|o| {
+            serde_json::from_str(&o.body)
+                .map_err(|e| AppError::Internal(format!("stored outcome {}: {e}", o.id)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(OutcomeList { items }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates() {
+        assert!(is_iso_date("2024-02-29"));
+        assert!(!is_iso_date("2023-02-29"));
+        assert!(!is_iso_date("2023-13-01"));
+        assert!(!is_iso_date("2023-1-01"));
+    }
+
+    #[test]
+    fn outcome_validation_reports_every_field() {
+        let report: OutcomeReport = parse_json(
+            r#"{"status":"repaid","repaid":"-1","defaulted":"5","recovered":"9","as_of":"2026-02-30"}"#,
+        )
+        .unwrap();
+        let e = report.validate().unwrap_err();
+        for path in ["repaid", "recovered", "defaulted", "as_of"] {
+            assert!(e.has_path(path), "{path} missing in {e}");
+        }
+    }
+}

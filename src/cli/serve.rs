@@ -1,0 +1,202 @@
+//! `ipledge serve` and `ipledge keys create|revoke`: flags → [`crate::api::serve`] and the
+//! key store. Runs its own tokio runtime; logs go to stderr (`--log-format json|text`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::{CliError, load_model};
+use crate::api::{Limits, ServeConfig};
+use crate::store::{Role, Store};
+
+/// Default database: a SQLite file in the working directory, created if missing.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://ipledge.db";
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Flags of `ipledge serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// `sqlite://FILE` (created if missing) or `postgres://user@host/db`.
+    #[arg(long, env = "IPLEDGE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database_url: String,
+    /// Model file (default: the embedded `models/default.toml`).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Log format on stderr (filter with RUST_LOG, default `info`).
+    #[arg(long, value_enum, default_value_t)]
+    log_format: LogFormat,
+    /// Largest request body in bytes.
+    #[arg(long, default_value_t = Limits::default().max_body_bytes)]
+    max_body_bytes: usize,
+    /// Most pledged assets per application or asset list.
+    #[arg(long, default_value_t = Limits::default().max_assets)]
+    max_assets: usize,
+    /// Most Monte Carlo paths per synchronous request.
+    #[arg(long, default_value_t = Limits::default().max_paths)]
+    max_paths: u64,
+    /// Most paths per fund simulation job.
+    #[arg(long, default_value_t = Limits::default().max_job_paths)]
+    max_job_paths: u64,
+    /// Requests per second per API key (sustained).
+    #[arg(long, default_value_t = Limits::default().rate_per_second)]
+    rate_limit: f64,
+    /// Requests per API key in a burst.
+    #[arg(long, default_value_t = Limits::default().rate_burst)]
+    rate_burst: f64,
+    /// Seconds before a request is answered 503.
+    #[arg(long, default_value_t = Limits::default().request_timeout.as_secs())]
+    request_timeout_secs: u64,
+    /// Fund simulation jobs running at once.
+    #[arg(long, default_value_t = Limits::default().job_workers)]
+    job_workers: usize,
+}
+
+/// `ipledge keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; prints the secret (once) on stdout and its id on stderr.
+    Create {
+        /// Tenant name (a bank or bureau).
+        #[arg(long)]
+        tenant: String,
+        /// What the key may do.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Database URL.
+        #[arg(long, env = "IPLEDGE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
+    /// Revoke a key by id; requests with it then get 401.
+    Revoke {
+        /// The key id printed by `keys create`.
+        key_id: String,
+        /// Database URL.
+        #[arg(long, env = "IPLEDGE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Internal(format!("cannot start runtime: {e}")))
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Runs `ipledge serve` until SIGTERM or ctrl-c.
+pub fn serve(args: ServeArgs) -> Result<(), CliError> {
+    init_logging(args.log_format);
+    let model = load_model(args.model.as_deref())?;
+    if args.rate_limit <= 0.0 || args.rate_burst < 1.0 {
+        return Err(CliError::Usage(
+            "--rate-limit must be > 0 and --rate-burst >= 1".to_string(),
+        ));
+    }
+    let config = ServeConfig {
+        addr: args.addr,
+        database_url: args.database_url,
+        limits: Limits {
+            max_body_bytes: args.max_body_bytes,
+            max_assets: args.max_assets,
+            max_paths: args.max_paths,
+            max_job_paths: args.max_job_paths,
+            rate_per_second: args.rate_limit,
+            rate_burst: args.rate_burst,
+            request_timeout: Duration::from_secs(args.request_timeout_secs.max(1)),
+            job_workers: args.job_workers.max(1),
+            ..Limits::default()
+        },
+    };
+    runtime()?
+        .block_on(crate::api::serve(config, model))
+        .map_err(|e| CliError::Internal(e.to_string()))
+}
+
+/// Runs `ipledge keys create|revoke`.
+pub fn keys(command: KeysCommand) -> Result<(), CliError> {
+    let rt = runtime()?;
+    rt.block_on(async move {
+        match command {
+            KeysCommand::Create {
+                tenant,
+                role,
+                database_url,
+            } => {
+                let tenant = tenant.trim();
+                if tenant.is_empty() || tenant.len() > 200 {
+                    return Err(CliError::Usage(
+                        "--tenant must be 1 to 200 characters".to_string(),
+                    ));
+                }
+                let store = open(&database_url).await?;
+                let key = store.create_key(tenant, role).await.map_err(internal)?;
+                eprintln!(
+                    "created key {} for tenant {tenant} ({}); the secret is shown only once",
+                    key.id,
+                    role.as_str()
+                );
+                println!("{}", key.secret);
+                store.close().await;
+                Ok(())
+            }
+            KeysCommand::Revoke {
+                key_id,
+                database_url,
+            } => {
+                let store = open(&database_url).await?;
+                match store.revoke_key(&key_id).await {
+                    Ok(()) => {
+                        eprintln!("revoked key {key_id}");
+                        store.close().await;
+                        Ok(())
+                    }
+                    Err(crate::store::StoreError::NoSuchKey(id)) => {
+                        Err(CliError::Usage(format!("no active api key with id {id:?}")))
+                    }
+                    Err(e) => Err(internal(e)),
+                }
+            }
+        }
+    })
+}
+
+fn internal(e: crate::store::StoreError) -> CliError {
+    CliError::Internal(e.to_string())
+}
+
+async fn open(url: &str) -> Result<Store, CliError> {
+    Store::connect(url).await.map_err(|e| match e {
+        crate::store::StoreError::UnsupportedUrl { .. } => CliError::Usage(e.to_string()),
+        other => CliError::Internal(other.to_string()),
+    })
+}

@@ -1,0 +1,95 @@
+//! Timestamps (RFC 3339, UTC, milliseconds) and record ids for the store.
+//!
+//! Ids are `<prefix>_<12 hex digits of Unix milliseconds><16 hex digits from the OS RNG>`: they
+//! sort by creation time (cursor pagination orders by id) and are unguessable. This randomness
+//! is not simulation randomness: it never touches a result.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::StoreError;
+
+/// Milliseconds since the Unix epoch, now.
+fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// The current time as RFC 3339 UTC with milliseconds: `2026-11-21T16:55:00.123Z`.
+pub fn now_rfc3339() -> String {
+    format_rfc3339(now_millis())
+}
+
+/// Formats Unix milliseconds as RFC 3339 UTC (proleptic Gregorian calendar).
+pub fn format_rfc3339(millis: u64) -> String {
+    let secs = millis / 1000;
+    let ms = millis % 1000;
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX);
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day); H. Hinnant's `civil_from_days`.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    (
+        y,
+        u32::try_from(m).unwrap_or(1),
+        u32::try_from(d).unwrap_or(1),
+    )
+}
+
+/// `n` bytes from the operating system's RNG.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|e| StoreError::Random(e.to_string()))?;
+    Ok(buf)
+}
+
+/// A new time-ordered, unguessable id: `app_0193a1b2c3d4e5f60718293a4b5c6d7e`.
+pub fn new_id(prefix: &str) -> Result<String, StoreError> {
+    let random = random_bytes::<8>()?;
+    Ok(format!(
+        "{prefix}_{:012x}{}",
+        now_millis() & 0xFFFF_FFFF_FFFF,
+        hex::encode(random)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
+        // 2000-02-29T12:34:56.789Z (a leap day in a century leap year).
+        assert_eq!(format_rfc3339(951_827_696_789), "2000-02-29T12:34:56.789Z");
+        assert_eq!(format_rfc3339(1_795_280_100_000), "2026-11-21T16:55:00.000Z");
+    }
+
+    #[test]
+    fn ids_sort_by_time_and_differ() {
+        let a = new_id("app").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = new_id("app").unwrap();
+        assert!(a < b, "{a} !< {b}");
+        assert_eq!(a.len(), "app_".len() + 28);
+    }
+}
