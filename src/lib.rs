@@ -12,6 +12,8 @@ pub mod fund;
 pub mod input;
 pub mod model;
 pub mod money;
+#[cfg(feature = "report")]
+pub mod report;
 pub mod rng;
 pub mod stats;
 

@@ -6,4 +6,4 @@
 
 pub mod result;
 
-pub use result::{FundResult, HorizonResult, YearResult};
+pub use result::{FundResult, Histogram, HorizonResult, LowerQuantiles, YearResult};
