@@ -143,8 +143,16 @@ mod tests {
         // Another key has its own bucket.
         assert!(limiter.admit_at("other", t0).is_ok());
         // Half a second at 2/s refills one token.
-        assert!(limiter.admit_at("k", t0 + Duration::from_millis(500)).is_ok());
-        assert!(limiter.admit_at("k", t0 + Duration::from_millis(500)).is_err());
+        assert!(
+            limiter
+                .admit_at("k", t0 + Duration::from_millis(500))
+                .is_ok()
+        );
+        assert!(
+            limiter
+                .admit_at("k", t0 + Duration::from_millis(500))
+                .is_err()
+        );
     }
 
     #[test]

@@ -188,7 +188,10 @@ macro_rules! parse_number {
 impl<'de> serde::de::Deserializer<'de> for QueryValue {
     type Error = QueryError;
 
-    fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, QueryError> {
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, QueryError> {
         visitor.visit_string(self.0)
     }
 

@@ -69,7 +69,11 @@ impl Idempotency {
     }
 
     /// What to store with the new resource, if a key was given.
-    pub fn record(&self, status: StatusCode, body: &str) -> Option<(IdempotencyKey, StoredResponse)> {
+    pub fn record(
+        &self,
+        status: StatusCode,
+        body: &str,
+    ) -> Option<(IdempotencyKey, StoredResponse)> {
         self.key.as_ref().map(|key| {
             (
                 key.clone(),

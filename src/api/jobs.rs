@@ -90,7 +90,11 @@ impl JobPool {
                 tracing::error!(job = %id, error = %e, "job panicked");
                 Err("the job failed; the error was logged".to_string())
             });
-            let status = if outcome.is_ok() { "succeeded" } else { "failed" };
+            let status = if outcome.is_ok() {
+                "succeeded"
+            } else {
+                "failed"
+            };
             metrics::histogram!("ipledge_job_duration_seconds", "status" => status)
                 .record(started.elapsed().as_secs_f64());
             if let Err(e) = store.finish_job(&id, outcome).await {

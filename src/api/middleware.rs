@@ -48,8 +48,8 @@ pub fn metrics_handle() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
             const BUCKETS: &[f64] = &[
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-                30.0, 60.0, 300.0,
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+                60.0, 300.0,
             ];
             let builder = PrometheusBuilder::new();
             let builder = builder
@@ -68,10 +68,9 @@ pub fn metrics_handle() -> PrometheusHandle {
 }
 
 /// Tracing spans per request with method, path and request id.
-pub fn trace_layer() -> TraceLayer<
-    SharedClassifier<ServerErrorsAsFailures>,
-    impl Fn(&Request) -> tracing::Span + Clone,
-> {
+pub fn trace_layer()
+-> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, impl Fn(&Request) -> tracing::Span + Clone>
+{
     TraceLayer::new_for_http().make_span_with(|req: &Request| {
         let request_id = req
             .headers()

@@ -1,9 +1,10 @@
 //! Timestamps (RFC 3339, UTC, milliseconds) and record ids for the store.
 //!
-//! Ids are `<prefix>_<12 hex digits of Unix milliseconds><16 hex digits from the OS RNG>`: they
+//! Ids are `<prefix>_<14 hex digits of Unix microseconds><16 hex digits from the OS RNG>`: they
 //! sort by creation time (cursor pagination orders by id) and are unguessable. This randomness
 //! is not simulation randomness: it never touches a result.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::StoreError;
@@ -62,12 +63,30 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
     Ok(buf)
 }
 
-/// A new time-ordered, unguessable id: `app_0193a1b2c3d4e5f60718293a4b5c6d7e`.
+/// Microseconds since the epoch, strictly increasing within this process (so ids made in
+/// the same microsecond still sort in creation order).
+fn monotonic_micros() -> u64 {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+        .unwrap_or(0);
+    let mut last = LAST.load(Ordering::Relaxed);
+    loop {
+        let next = now.max(last + 1);
+        match LAST.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return next,
+            Err(seen) => last = seen,
+        }
+    }
+}
+
+/// A new time-ordered, unguessable id: `app_<14 hex µs><16 hex random>`.
 pub fn new_id(prefix: &str) -> Result<String, StoreError> {
     let random = random_bytes::<8>()?;
     Ok(format!(
-        "{prefix}_{:012x}{}",
-        now_millis() & 0xFFFF_FFFF_FFFF,
+        "{prefix}_{:014x}{}",
+        monotonic_micros() & 0x00FF_FFFF_FFFF_FFFF,
         hex::encode(random)
     ))
 }
@@ -81,15 +100,18 @@ mod tests {
         assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
         // 2000-02-29T12:34:56.789Z (a leap day in a century leap year).
         assert_eq!(format_rfc3339(951_827_696_789), "2000-02-29T12:34:56.789Z");
-        assert_eq!(format_rfc3339(1_795_280_100_000), "2026-11-21T16:55:00.000Z");
+        assert_eq!(
+            format_rfc3339(1_795_280_100_000),
+            "2026-11-21T16:55:00.000Z"
+        );
     }
 
     #[test]
-    fn ids_sort_by_time_and_differ() {
-        let a = new_id("app").unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(2));
-        let b = new_id("app").unwrap();
-        assert!(a < b, "{a} !< {b}");
-        assert_eq!(a.len(), "app_".len() + 28);
+    fn ids_sort_by_creation_and_differ() {
+        let ids: Vec<String> = (0..1000).map(|_| new_id("app").unwrap()).collect();
+        for w in ids.windows(2) {
+            assert!(w[0] < w[1], "{} !< {}", w[0], w[1]);
+        }
+        assert_eq!(ids[0].len(), "app_".len() + 30);
     }
 }

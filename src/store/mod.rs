@@ -69,7 +69,15 @@ pub enum Backend {
 
 /// What a key may do.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -331,9 +339,7 @@ impl Store {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_string())
         } else {
-            return Err(StoreError::UnsupportedUrl {
-                url: redact(url),
-            });
+            return Err(StoreError::UnsupportedUrl { url: redact(url) });
         };
         let connect_err = |source| StoreError::Connect {
             url: redact(&url),
@@ -410,13 +416,12 @@ impl Store {
 
     /// Revokes a key by id; later requests with it get 401.
     pub async fn revoke_key(&self, key_id: &str) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-        )
-        .bind(now_rfc3339())
-        .bind(key_id.to_string())
-        .execute(&self.pool)
-        .await?;
+        let done =
+            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(now_rfc3339())
+                .bind(key_id.to_string())
+                .execute(&self.pool)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NoSuchKey(key_id.to_string()));
         }
@@ -690,7 +695,11 @@ impl Store {
     }
 
     /// Records the end of a job: its result (JSON text) or a user-facing error.
-    pub async fn finish_job(&self, id: &str, outcome: Result<String, String>) -> Result<(), StoreError> {
+    pub async fn finish_job(
+        &self,
+        id: &str,
+        outcome: Result<String, String>,
+    ) -> Result<(), StoreError> {
         let (status, result, error) = match outcome {
             Ok(result) => (JobStatus::Succeeded, Some(result), None),
             Err(error) => (JobStatus::Failed, None, Some(error)),
@@ -724,7 +733,11 @@ impl Store {
     }
 
     /// A job by id, visible to `tenant` (`None` = any tenant).
-    pub async fn job(&self, id: &str, tenant: Option<&str>) -> Result<Option<JobRecord>, StoreError> {
+    pub async fn job(
+        &self,
+        id: &str,
+        tenant: Option<&str>,
+    ) -> Result<Option<JobRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT id, tenant, kind, status, progress_done, progress_total, input, result, \
              error, created_at, started_at, finished_at FROM jobs WHERE id = $1",

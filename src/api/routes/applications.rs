@@ -17,7 +17,9 @@ use crate::money::Money;
 use crate::store::{ApplicationRecord, OutcomeRecord, Role, new_id, now_rfc3339};
 
 /// The stored response of one application: the scoring result plus `id` and `created_at`.
-pub(crate) fn application_response(record: &ApplicationRecord) -> Result<serde_json::Value, AppError> {
+pub(crate) fn application_response(
+    record: &ApplicationRecord,
+) -> Result<serde_json::Value, AppError> {
     let output: serde_json::Value = serde_json::from_str(&record.output)
         .map_err(|e| AppError::Internal(format!("stored output of {}: {e}", record.id)))?;
     with_id(output, &record.id, &record.created_at)
@@ -212,7 +214,11 @@ impl OutcomeReport {
             "must be 0 unless status is defaulted or recovered",
         );
         if let Some(date) = &self.as_of {
-            p.check(is_iso_date(date), &root.field("as_of"), "must be a date YYYY-MM-DD");
+            p.check(
+                is_iso_date(date),
+                &root.field("as_of"),
+                "must be a date YYYY-MM-DD",
+            );
         }
         if let Some(note) = &self.note {
             p.check(
@@ -341,7 +347,10 @@ pub async fn report_outcome(
             record.as_ref().map(|(k, r)| (k, r)),
         )
         .await?;
-    idempotency.respond(insert, (StatusCode::CREATED, Json(response)).into_response())
+    idempotency.respond(
+        insert,
+        (StatusCode::CREATED, Json(response)).into_response(),
+    )
 }
 
 /// Outcome reports of one application, oldest first.

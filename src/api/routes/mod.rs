@@ -15,14 +15,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/applications", get(applications::list))
         .route("/v1/applications/{id}", get(applications::get_one))
-        .route("/v1/applications/{id}/outcome", post(applications::report_outcome))
-        .route("/v1/applications/{id}/outcomes", get(applications::outcomes))
+        .route(
+            "/v1/applications/{id}/outcome",
+            post(applications::report_outcome),
+        )
+        .route(
+            "/v1/applications/{id}/outcomes",
+            get(applications::outcomes),
+        )
         .route("/v1/fund/simulations/{id}", get(fund::get_job))
-}
-
-/// Serialises a result for a response body; failure is a bug (500).
-pub(crate) fn to_json_value<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, super::AppError> {
-    serde_json::to_value(value).map_err(|e| super::AppError::Internal(format!("serialise result: {e}")))
 }
 
 /// `result` (a JSON object) with `id` and `created_at` added, as the API answers it.

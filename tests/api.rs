@@ -1,0 +1,422 @@
+//! `oneshot` tests of the HTTP API: `app(state)` over a temp-file SQLite store, no socket.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use ipledge::api::{AppState, Limits, app};
+use ipledge::model::Model;
+use ipledge::store::{ApplicationRecord, JobRecord, JobStatus, Role, Store, new_id, now_rfc3339};
+
+struct Fixture {
+    app: Router,
+    store: Store,
+    bank_a: String,
+    bank_b: String,
+    bureau: String,
+    admin: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn fixture_with(limits: Limits) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("api.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let bank_a = store.create_key("bank-a", Role::Bank).await.unwrap().secret;
+    let bank_b = store.create_key("bank-b", Role::Bank).await.unwrap().secret;
+    let bureau = store
+        .create_key("bureau", Role::Bureau)
+        .await
+        .unwrap()
+        .secret;
+    let admin = store.create_key("ops", Role::Admin).await.unwrap().secret;
+    let state = AppState::new(store.clone(), Model::embedded_default(), limits);
+    Fixture {
+        app: app(state),
+        store,
+        bank_a,
+        bank_b,
+        bureau,
+        admin,
+        _dir: dir,
+    }
+}
+
+async fn fixture() -> Fixture {
+    fixture_with(Limits {
+        max_body_bytes: 64 * 1024,
+        ..Limits::default()
+    })
+    .await
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Value,
+    text: String,
+}
+
+async fn call(app: &Router, req: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(req).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+fn get(uri: &str, key: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(uri);
+    if let Some(k) = key {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+fn post(uri: &str, key: &str, body: impl Into<Body>, idem: Option<&str>) -> Request<Body> {
+    let mut b = Request::post(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {key}"))
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(k) = idem {
+        b = b.header("idempotency-key", k);
+    }
+    b.body(body.into()).unwrap()
+}
+
+fn assert_problem(reply: &Reply, status: StatusCode) {
+    assert_eq!(reply.status, status, "{}", reply.text);
+    assert_eq!(
+        reply.headers[header::CONTENT_TYPE],
+        "application/problem+json",
+        "{}",
+        reply.text
+    );
+    assert_eq!(reply.body["status"], status.as_u16());
+    assert!(
+        reply.body["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("/problems/")
+    );
+    assert!(reply.body["title"].is_string());
+    assert!(reply.body["detail"].is_string());
+}
+
+/// Stores an application for `tenant` directly (the scoring engine's output is opaque here).
+async fn stored_application(store: &Store, tenant: &str, decision: &str) -> String {
+    let id = new_id("app").unwrap();
+    let record = ApplicationRecord {
+        id: id.clone(),
+        tenant: tenant.to_string(),
+        created_at: now_rfc3339(),
+        decision: decision.to_string(),
+        model_id: "m".into(),
+        model_sha256: "00".into(),
+        seed: u64::MAX,
+        paths: 1000,
+        input: r#"{"bank_id":"x"}"#.into(),
+        output: json!({"decision": decision, "seed": 7}).to_string(),
+    };
+    store.insert_application(&record, None).await.unwrap();
+    id
+}
+
+#[tokio::test]
+async fn health_ready_metrics_and_models() {
+    let f = fixture().await;
+    let r = call(&f.app, get("/healthz", None)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["status"], "ok");
+    assert!(r.headers.contains_key("x-request-id"));
+    let r = call(&f.app, get("/readyz", None)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["status"], "ready");
+    let r = call(&f.app, get("/v1/models", Some(&f.bank_a))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let model = Model::embedded_default();
+    assert_eq!(r.body["models"][0]["sha256"], model.sha256());
+    assert_eq!(r.body["models"][0]["id"], model.id());
+    let r = call(&f.app, get("/metrics", None)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text.contains("ipledge_http_requests_total"),
+        "metrics:\n{}",
+        r.text
+    );
+    assert!(r.text.contains("route=\"/healthz\""), "{}", r.text);
+}
+
+#[tokio::test]
+async fn readyz_fails_when_database_is_gone() {
+    let f = fixture().await;
+    f.store.close().await;
+    let r = call(&f.app, get("/readyz", None)).await;
+    assert_problem(&r, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn auth_none_wrong_and_revoked_are_401() {
+    let f = fixture().await;
+    let r = call(&f.app, get("/v1/applications", None)).await;
+    assert_problem(&r, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.headers[header::WWW_AUTHENTICATE], "Bearer");
+    let r = call(&f.app, get("/v1/applications", Some("deadbeef"))).await;
+    assert_problem(&r, StatusCode::UNAUTHORIZED);
+    let key = f.store.create_key("bank-c", Role::Bank).await.unwrap();
+    let r = call(&f.app, get("/v1/applications", Some(&key.secret))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    f.store.revoke_key(&key.id).await.unwrap();
+    let r = call(&f.app, get("/v1/applications", Some(&key.secret))).await;
+    assert_problem(&r, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn unknown_route_and_method_are_problems() {
+    let f = fixture().await;
+    let r = call(&f.app, get("/v1/nope", None)).await;
+    assert_problem(&r, StatusCode::NOT_FOUND);
+    let req = Request::delete("/healthz").body(Body::empty()).unwrap();
+    let r = call(&f.app, req).await;
+    assert_problem(&r, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn tenants_see_only_their_own_applications() {
+    let f = fixture().await;
+    let a1 = stored_application(&f.store, "bank-a", "approve").await;
+    let a2 = stored_application(&f.store, "bank-a", "refer").await;
+    let a3 = stored_application(&f.store, "bank-a", "decline").await;
+    let b1 = stored_application(&f.store, "bank-b", "approve").await;
+
+    let r = call(
+        &f.app,
+        get(&format!("/v1/applications/{a1}"), Some(&f.bank_a)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["id"], a1.as_str());
+    assert_eq!(r.body["decision"], "approve");
+    assert!(r.body["created_at"].as_str().unwrap().ends_with('Z'));
+
+    // Another tenant's id is 404, not 403.
+    let r = call(
+        &f.app,
+        get(&format!("/v1/applications/{a1}"), Some(&f.bank_b)),
+    )
+    .await;
+    assert_problem(&r, StatusCode::NOT_FOUND);
+    // A bureau may not read applications at all.
+    let r = call(
+        &f.app,
+        get(&format!("/v1/applications/{a1}"), Some(&f.bureau)),
+    )
+    .await;
+    assert_problem(&r, StatusCode::FORBIDDEN);
+    // An admin sees every tenant.
+    let r = call(
+        &f.app,
+        get(&format!("/v1/applications/{b1}"), Some(&f.admin)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    // Pagination: 2 + 1, oldest first, bank B's never listed for bank A.
+    let r = call(&f.app, get("/v1/applications?limit=2", Some(&f.bank_a))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let ids: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [a1.as_str(), a2.as_str()]);
+    assert_eq!(r.body["items"][0]["seed"], u64::MAX);
+    let cursor = r.body["next_cursor"].as_str().unwrap().to_string();
+    let r = call(
+        &f.app,
+        get(
+            &format!("/v1/applications?limit=2&cursor={cursor}"),
+            Some(&f.bank_a),
+        ),
+    )
+    .await;
+    let ids: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [a3.as_str()]);
+    assert!(r.body.get("next_cursor").is_none());
+
+    for bad in ["limit=0", "limit=1000", "limit=x", "color=red"] {
+        let r = call(
+            &f.app,
+            get(&format!("/v1/applications?{bad}"), Some(&f.bank_a)),
+        )
+        .await;
+        assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body["errors"][0]["path"]
+                .as_str()
+                .unwrap()
+                .starts_with("query"),
+            "{}",
+            r.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn outcomes_are_validated_stored_and_idempotent() {
+    let f = fixture().await;
+    let id = stored_application(&f.store, "bank-a", "approve").await;
+    let uri = format!("/v1/applications/{id}/outcome");
+
+    // Malformed JSON → 400; wrong type / unknown enum → 422 with the path.
+    let r = call(&f.app, post(&uri, &f.bank_a, "{\"status\": ", None)).await;
+    assert_problem(&r, StatusCode::BAD_REQUEST);
+    let r = call(&f.app, post(&uri, &f.bank_a, r#"{"status": 5}"#, None)).await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["path"], "status");
+    let r = call(&f.app, post(&uri, &f.bank_a, r#"{"status": "lost"}"#, None)).await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["path"], "status");
+    // Every bad field at once.
+    let r = call(
+        &f.app,
+        post(
+            &uri,
+            &f.bank_a,
+            r#"{"status":"defaulted","repaid":"-5","defaulted":"100","recovered":"200"}"#,
+            None,
+        ),
+    )
+    .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    let paths: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["repaid", "recovered"]);
+    // Wrong content type → 415.
+    let req = Request::post(&uri)
+        .header(header::AUTHORIZATION, format!("Bearer {}", f.bank_a))
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Body::from("a,b"))
+        .unwrap();
+    assert_problem(&call(&f.app, req).await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // Oversize body → 413.
+    let big = format!(
+        r#"{{"status":"repaid","note":"{}"}}"#,
+        "x".repeat(100 * 1024)
+    );
+    let r = call(&f.app, post(&uri, &f.bank_a, big, None)).await;
+    assert_problem(&r, StatusCode::PAYLOAD_TOO_LARGE);
+    // Another tenant cannot report on it.
+    let good = r#"{"status":"defaulted","repaid":"100000.00","defaulted":"400000.00","recovered":"0","as_of":"2027-06-30"}"#;
+    let r = call(&f.app, post(&uri, &f.bank_b, good, None)).await;
+    assert_problem(&r, StatusCode::NOT_FOUND);
+
+    // Stored once under an idempotency key; replayed for the same body.
+    let r1 = call(&f.app, post(&uri, &f.bank_a, good, Some("k-1"))).await;
+    assert_eq!(r1.status, StatusCode::CREATED, "{}", r1.text);
+    assert_eq!(r1.body["defaulted"], "400000.00");
+    let r2 = call(&f.app, post(&uri, &f.bank_a, good, Some("k-1"))).await;
+    assert_eq!(r2.status, StatusCode::CREATED);
+    assert_eq!(r2.headers["idempotent-replayed"], "true");
+    assert_eq!(r2.body, r1.body);
+    // Same key, other body → 422.
+    let other = r#"{"status":"repaid","repaid":"500000.00"}"#;
+    let r3 = call(&f.app, post(&uri, &f.bank_a, other, Some("k-1"))).await;
+    assert_problem(&r3, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r3.body["type"], "/problems/idempotency-key-reused");
+    // The same key in another tenant is another scope (and here a 404 anyway).
+    let r = call(
+        &f.app,
+        get(&format!("/v1/applications/{id}/outcomes"), Some(&f.bank_a)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.text);
+    assert_eq!(r.body["items"][0]["id"], r1.body["id"]);
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_with_retry_after() {
+    let f = fixture_with(Limits {
+        rate_per_second: 0.5,
+        rate_burst: 2.0,
+        ..Limits::default()
+    })
+    .await;
+    for _ in 0..2 {
+        let r = call(&f.app, get("/v1/applications", Some(&f.bank_a))).await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    let r = call(&f.app, get("/v1/applications", Some(&f.bank_a))).await;
+    assert_problem(&r, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers[header::RETRY_AFTER], "2");
+    // Other keys have their own bucket.
+    let r = call(&f.app, get("/v1/applications", Some(&f.bank_b))).await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn jobs_are_tenant_scoped_and_interrupted_on_restart() {
+    let f = fixture().await;
+    let id = new_id("job").unwrap();
+    let job = JobRecord {
+        id: id.clone(),
+        tenant: "bureau".into(),
+        kind: "fund_simulation".into(),
+        status: JobStatus::Queued,
+        progress_done: 0,
+        progress_total: 2048,
+        input: "{}".into(),
+        result: None,
+        error: None,
+        created_at: now_rfc3339(),
+        started_at: None,
+        finished_at: None,
+    };
+    f.store.insert_job(&job, None).await.unwrap();
+    let uri = format!("/v1/fund/simulations/{id}");
+    let r = call(&f.app, get(&uri, Some(&f.bureau))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "queued");
+    assert_eq!(r.body["progress"]["total"], 2048);
+    let r = call(&f.app, get(&uri, Some(&f.bank_a))).await;
+    assert_problem(&r, StatusCode::FORBIDDEN);
+    let other = f.store.create_key("bureau-2", Role::Bureau).await.unwrap();
+    let r = call(&f.app, get(&uri, Some(&other.secret))).await;
+    assert_problem(&r, StatusCode::NOT_FOUND);
+    assert_eq!(f.store.interrupt_unfinished_jobs().await.unwrap(), 1);
+    let r = call(&f.app, get(&uri, Some(&f.bureau))).await;
+    assert_eq!(r.body["status"], "interrupted");
+}
+
+#[tokio::test]
+async fn openapi_document_is_pinned() {
+    let f = fixture().await;
+    let r = call(&f.app, get("/openapi.json", None)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["openapi"].as_str().unwrap().get(..2), Some("3."));
+    insta::assert_json_snapshot!("openapi", r.body);
+    let r = call(&f.app, get("/docs/", None)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.to_lowercase().contains("swagger"), "{}", r.text);
+}
