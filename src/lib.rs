@@ -12,6 +12,8 @@ pub mod input;
 pub mod model;
 pub mod money;
 pub mod rng;
+pub mod scenario;
+pub mod scheme;
 pub mod stats;
 
 #[cfg(feature = "cli")]
