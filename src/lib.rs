@@ -7,10 +7,13 @@
 //! never depend on the CLI, HTTP, SQL or chart code, which sit behind cargo features.
 //! See `ARCHITECTURE.md` for the module map and `../shared/SPEC.md` for the contract.
 
+pub mod credit;
 pub mod fund;
 pub mod input;
 pub mod model;
 pub mod money;
+#[cfg(feature = "report")]
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod scheme;

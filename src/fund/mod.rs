@@ -5,5 +5,6 @@
 //! HTTP, SQL or charts.
 
 pub mod result;
+pub mod size;
 
-pub use result::{FundResult, HorizonResult, YearResult};
+pub use result::{FundResult, Histogram, HorizonResult, LowerQuantiles, YearResult};

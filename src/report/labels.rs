@@ -1,0 +1,273 @@
+//! The words of the report in each language. Every visible string of the page and its charts
+//! comes from here, so a language is one value of [`Labels`].
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Language of the report's labels (`--lang zh|en`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lang {
+    /// Simplified Chinese; amounts in 万元 (CNY 10,000).
+    Zh,
+    /// English; amounts in CNY millions.
+    #[default]
+    En,
+}
+
+impl Lang {
+    /// The `lang` attribute of the HTML page.
+    pub fn html_code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The labels of this language.
+    pub fn labels(self) -> &'static Labels {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+}
+
+/// A `--lang` value that is neither `zh` nor `en`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown report language `{0}`: expected zh or en")]
+pub struct UnknownLang(pub String);
+
+impl FromStr for Lang {
+    type Err = UnknownLang;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "zh" | "zh-cn" | "cn" => Ok(Lang::Zh),
+            "en" => Ok(Lang::En),
+            _ => Err(UnknownLang(s.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        })
+    }
+}
+
+/// Every string the report shows.
+#[derive(Debug, serde::Serialize)]
+pub struct Labels {
+    /// Page title prefix.
+    pub title: &'static str,
+    /// The money unit shown on axes and in tables.
+    pub unit: &'static str,
+    /// CNY per display unit.
+    #[serde(skip)]
+    pub unit_yuan: f64,
+    /// Metadata captions.
+    pub scenario: &'static str,
+    /// Seed caption.
+    pub seed: &'static str,
+    /// Paths caption.
+    pub paths: &'static str,
+    /// Model caption.
+    pub model: &'static str,
+    /// Initial capital caption.
+    pub initial_capital: &'static str,
+    /// Heading of the key figures.
+    pub key_figures: &'static str,
+    /// Horizon shortfall probability.
+    pub shortfall_horizon: &'static str,
+    /// Credit enabled.
+    pub credit_enabled: &'static str,
+    /// Leverage achieved.
+    pub leverage_achieved: &'static str,
+    /// Public cost per yuan of credit.
+    pub cost_per_credit: &'static str,
+    /// Fan chart title.
+    pub fan_title: &'static str,
+    /// Year axis.
+    pub year: &'static str,
+    /// Balance axis.
+    pub balance: &'static str,
+    /// Median line.
+    pub median: &'static str,
+    /// Mean line.
+    pub mean: &'static str,
+    /// Note under the fan chart when lower quantiles are present.
+    pub fan_note_full: &'static str,
+    /// Note under the fan chart when only upper quantiles are present.
+    pub fan_note_upper: &'static str,
+    /// Histogram title.
+    pub hist_title: &'static str,
+    /// Histogram x axis.
+    pub hist_x: &'static str,
+    /// Histogram y axis.
+    pub hist_y: &'static str,
+    /// Shown when the result has no histogram.
+    pub hist_missing: &'static str,
+    /// VaR 99 marker.
+    pub var99: &'static str,
+    /// ES 99 marker.
+    pub es99: &'static str,
+    /// Shortfall chart title.
+    pub shortfall_title: &'static str,
+    /// Shortfall axis.
+    pub shortfall_y: &'static str,
+    /// Note under the shortfall chart.
+    pub shortfall_note: &'static str,
+    /// Heading of the per-year table.
+    pub by_year: &'static str,
+    /// Heading of the horizon table.
+    pub horizon: &'static str,
+    /// Column: quantity.
+    pub quantity: &'static str,
+    /// Column: loans enrolled.
+    pub loans_enrolled: &'static str,
+    /// Column / row: loans refused by the leverage limit.
+    pub loans_refused: &'static str,
+    /// Column / row: defaults.
+    pub defaults: &'static str,
+    /// Row: gross loss.
+    pub gross_loss: &'static str,
+    /// Row: fund claims.
+    pub fund_claims: &'static str,
+    /// Row: fund paid.
+    pub fund_paid: &'static str,
+    /// Row: bank loss.
+    pub bank_loss: &'static str,
+    /// Row: other parties' loss.
+    pub other_parties_loss: &'static str,
+    /// Row: subsidies.
+    pub subsidies: &'static str,
+    /// Column: balance median.
+    pub balance_p50: &'static str,
+    /// Column: balance 5th percentile.
+    pub balance_p05: &'static str,
+    /// Column: shortfall probability.
+    pub shortfall: &'static str,
+    /// Column: pause probability.
+    pub pause: &'static str,
+    /// Column: standard error.
+    pub stderr: &'static str,
+    /// Explanation of the terms, shown at the bottom.
+    pub definitions: &'static str,
+    /// "(mean)" suffix for per-year columns.
+    pub mean_suffix: &'static str,
+    /// Column: count or money unit.
+    pub unit_col: &'static str,
+    /// The unit word for counts.
+    pub loans_unit: &'static str,
+}
+
+/// English labels.
+pub static EN: Labels = Labels {
+    title: "Risk-compensation fund simulation",
+    unit: "CNY m",
+    unit_yuan: 1e6,
+    scenario: "Scenario",
+    seed: "Seed",
+    paths: "Paths",
+    model: "Model",
+    initial_capital: "Initial capital",
+    key_figures: "Key figures over the horizon",
+    shortfall_horizon: "Shortfall probability (some claim not paid in full)",
+    credit_enabled: "Credit enabled (mean principal enrolled)",
+    leverage_achieved: "Leverage achieved (credit / fund money)",
+    cost_per_credit: "Public cost per yuan of credit",
+    fan_title: "Fund balance at year end",
+    year: "Year",
+    balance: "Balance (CNY m)",
+    median: "median",
+    mean: "mean",
+    fan_note_full: "Bands: 1–99 % (lightest), 5–95 %, 25–50 %; line: median; dots: mean.",
+    fan_note_upper: "Bands: median–95 % and 95–99 % (the result carries no lower quantiles); line: median; dots: mean.",
+    hist_title: "Fund claims over the horizon, across paths",
+    hist_x: "Claims (CNY m)",
+    hist_y: "Share of paths (%)",
+    hist_missing: "This result carries no per-path histogram of claims (written by an engine version without it); the VaR and ES figures are in the table.",
+    var99: "VaR 99",
+    es99: "ES 99",
+    shortfall_title: "Shortfall probability by year",
+    shortfall_y: "Probability (%)",
+    shortfall_note: "Whiskers: ± 2 standard errors.",
+    by_year: "By year",
+    horizon: "Horizon totals",
+    quantity: "Quantity",
+    loans_enrolled: "Loans enrolled",
+    loans_refused: "Loans refused (leverage limit)",
+    defaults: "Defaults",
+    gross_loss: "Gross principal loss",
+    fund_claims: "Fund claims (owed)",
+    fund_paid: "Fund paid",
+    bank_loss: "Bank loss",
+    other_parties_loss: "Other parties' loss",
+    subsidies: "Subsidies",
+    balance_p50: "Balance, median",
+    balance_p05: "Balance, p5",
+    shortfall: "Shortfall prob.",
+    pause: "Pause prob.",
+    stderr: "std. error",
+    definitions: "Claims are the compensation owed under the scheme's rules before the balance limit; paid is what the fund could pay. Shortfall: some claim could not be paid in full. VaR 99 is the 99th percentile of a quantity across paths, ES 99 the mean of its worst 1 % of paths. Every mean has its standard error; every figure is reproducible from the seed, the path count and the model file (its SHA-256 is above).",
+    mean_suffix: "(mean)",
+    unit_col: "Unit",
+    loans_unit: "loans",
+};
+
+/// Chinese labels.
+pub static ZH: Labels = Labels {
+    title: "风险补偿基金模拟报告",
+    unit: "万元",
+    unit_yuan: 1e4,
+    scenario: "情景",
+    seed: "随机种子",
+    paths: "模拟路径数",
+    model: "模型",
+    initial_capital: "初始资金",
+    key_figures: "模拟期内主要指标",
+    shortfall_horizon: "资金缺口概率（存在未足额补偿的申请）",
+    credit_enabled: "撬动贷款（入池本金均值）",
+    leverage_achieved: "放大倍数（贷款 / 基金资金）",
+    cost_per_credit: "每元贷款的财政成本",
+    fan_title: "年末基金余额",
+    year: "年度",
+    balance: "余额（万元）",
+    median: "中位数",
+    mean: "均值",
+    fan_note_full: "色带：1–99 %（最浅）、5–95 %、25–50 %；实线：中位数；圆点：均值。",
+    fan_note_upper: "色带：中位数–95 % 与 95–99 %（结果不含下分位数）；实线：中位数；圆点：均值。",
+    hist_title: "模拟期内基金补偿申请额分布",
+    hist_x: "补偿申请额（万元）",
+    hist_y: "路径占比（%）",
+    hist_missing: "该结果不含补偿申请额的逐路径直方图（由不含此项的引擎版本生成）；VaR 与 ES 见下表。",
+    var99: "VaR 99",
+    es99: "ES 99",
+    shortfall_title: "各年度资金缺口概率",
+    shortfall_y: "概率（%）",
+    shortfall_note: "误差线：± 2 倍标准误。",
+    by_year: "分年度",
+    horizon: "模拟期合计",
+    quantity: "指标",
+    loans_enrolled: "入池贷款笔数",
+    loans_refused: "因放大倍数上限被拒笔数",
+    defaults: "违约笔数",
+    gross_loss: "本金损失总额",
+    fund_claims: "应补偿额",
+    fund_paid: "实际补偿额",
+    bank_loss: "银行损失",
+    other_parties_loss: "其他分担方损失",
+    subsidies: "贴息贴费补贴",
+    balance_p50: "余额中位数",
+    balance_p05: "余额 p5",
+    shortfall: "缺口概率",
+    pause: "暂停概率",
+    stderr: "标准误",
+    definitions: "应补偿额为按补偿规则、在余额限制之前应付的金额；实际补偿额为基金实际支付的金额。资金缺口：存在未能足额支付的补偿申请。VaR 99 为各路径中该指标的 99 % 分位数，ES 99 为最差 1 % 路径的均值。所有均值均附标准误；每个数字均可由随机种子、路径数和模型文件（SHA-256 见上）复现。",
+    mean_suffix: "（均值）",
+    unit_col: "单位",
+    loans_unit: "笔",
+};
