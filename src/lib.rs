@@ -15,6 +15,8 @@ pub mod money;
 #[cfg(feature = "report")]
 pub mod report;
 pub mod rng;
+pub mod scenario;
+pub mod scheme;
 pub mod stats;
 
 #[cfg(feature = "server")]
