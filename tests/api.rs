@@ -147,6 +147,16 @@ async fn health_ready_metrics_and_models() {
     let model = Model::embedded_default();
     assert_eq!(r.body["models"][0]["sha256"], model.sha256());
     assert_eq!(r.body["models"][0]["id"], model.id());
+    let r = call(&f.app, get("/v1/schemes", Some(&f.bureau))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let names: Vec<&str> = r.body["schemes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"zhongshan"), "{names:?}");
+    assert_eq!(names.len(), ipledge::scheme::presets::PRESETS.len());
     let r = call(&f.app, get("/metrics", None)).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(

@@ -140,6 +140,7 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/v1/models", get(ops::models))
+        .route("/v1/schemes", get(ops::schemes))
         .route_layer(axum::middleware::from_fn(middleware::record_metrics))
         .fallback(ops::no_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
@@ -202,10 +203,11 @@ pub async fn serve(config: ServeConfig, model: Model) -> Result<(), ServeError> 
         .await
         .map_err(io_err)?;
     let local = listener.local_addr().map_err(io_err)?;
+    let shutdown = shutdown_signal();
     eprintln!("listening on {local}");
     tracing::info!(addr = %local, "listening");
     axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(io_err)?;
     store.close().await;
@@ -213,27 +215,40 @@ pub async fn serve(config: ServeConfig, model: Model) -> Result<(), ServeError> 
     Ok(())
 }
 
-/// Resolves on ctrl-c or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Resolves on ctrl-c or SIGTERM. The handlers are installed when this is called (before the
+/// server announces itself), not when the future is first polled, so an early SIGTERM is
+/// still a graceful stop.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (term, int) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(term) => {},
+                () = wait(int) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        tracing::info!("shutdown signal received; finishing in-flight requests");
     }
-    tracing::info!("shutdown signal received; finishing in-flight requests");
 }

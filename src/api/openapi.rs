@@ -33,6 +33,7 @@ use super::routes;
         super::ops::readyz,
         super::ops::metrics,
         super::ops::models,
+        super::ops::schemes,
         routes::applications::get_one,
         routes::applications::list,
         routes::applications::report_outcome,
@@ -65,6 +66,7 @@ fn component_schemas() -> Map<String, Value> {
     register::<Problem>(&mut responses);
     register::<Health>(&mut responses);
     register::<ModelList>(&mut responses);
+    register::<super::ops::SchemeList>(&mut responses);
     register::<routes::applications::ApplicationPage>(&mut responses);
     register::<routes::applications::OutcomeResponse>(&mut responses);
     register::<routes::applications::OutcomeList>(&mut responses);

@@ -117,3 +117,41 @@ pub async fn method_not_allowed() -> Response {
     );
     response
 }
+
+/// A shipped compensation-scheme preset.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SchemePreset {
+    /// Preset name, usable as `scheme = "NAME"` in a scenario.
+    pub name: String,
+    /// The validated rules.
+    pub scheme: crate::scheme::Scheme,
+    /// The preset file as shipped (TOML, with its source comments).
+    pub toml: String,
+}
+
+/// The shipped presets.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SchemeList {
+    /// Every preset, in the order of the SPEC §4 table.
+    pub schemes: Vec<SchemePreset>,
+}
+
+/// `GET /v1/schemes`: the compensation-scheme presets a scenario or application can name.
+#[utoipa::path(get, path = "/v1/schemes", tag = "catalogue",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the shipped scheme presets", body = ref("#/components/schemas/SchemeList")),
+        (status = 401, description = "missing or invalid key", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
+pub async fn schemes(_caller: Caller) -> Result<Json<SchemeList>, AppError> {
+    let mut schemes = Vec::new();
+    for (name, text) in crate::scheme::presets::PRESETS {
+        let scheme = crate::scheme::Scheme::from_toml_str(text, name)
+            .map_err(|e| AppError::Internal(format!("shipped preset {name} is invalid: {e}")))?;
+        schemes.push(SchemePreset {
+            name: (*name).to_string(),
+            scheme,
+            toml: (*text).to_string(),
+        });
+    }
+    Ok(Json(SchemeList { schemes }))
+}
