@@ -10,6 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub mod fund;
+
 use crate::input::InputErrors;
 use crate::model::{Model, ModelError};
 
@@ -24,6 +26,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Risk-compensation fund simulation.
+    Fund {
+        #[command(subcommand)]
+        command: fund::FundCommand,
+    },
     /// Check any input file (assets, application, scenario, scheme, model) and report every
     /// bad field with its path.
     Validate {
@@ -146,6 +153,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Validate { file } => validate(&file),
+        Command::Fund { command } => fund::run(command),
     }
 }
 
