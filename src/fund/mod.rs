@@ -6,5 +6,6 @@
 
 pub mod result;
 pub mod size;
+pub mod sweep;
 
 pub use result::{FundResult, Histogram, HorizonResult, LowerQuantiles, YearResult};
