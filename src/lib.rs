@@ -7,6 +7,7 @@
 //! never depend on the CLI, HTTP, SQL or chart code, which sit behind cargo features.
 //! See `ARCHITECTURE.md` for the module map and `../shared/SPEC.md` for the contract.
 
+pub mod credit;
 pub mod fund;
 pub mod input;
 pub mod model;
@@ -14,6 +15,8 @@ pub mod money;
 #[cfg(feature = "report")]
 pub mod report;
 pub mod rng;
+pub mod scenario;
+pub mod scheme;
 pub mod stats;
 
 #[cfg(feature = "cli")]

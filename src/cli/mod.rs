@@ -165,6 +165,36 @@ fn validate(file: &Path) -> Result<(), CliError> {
         );
         return Ok(());
     }
+    if file.extension().is_some_and(|e| e == "toml") {
+        let table: Option<toml::Table> = text.parse().ok();
+        let has = |key: &str| table.as_ref().is_some_and(|t| t.contains_key(key));
+        if has("scenario") || has("book") {
+            let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+            let scenario =
+                crate::scenario::Scenario::from_toml_str(&text, &crate::scenario::DirResolver(dir))
+                    .map_err(|e| CliError::bad_input(file, e))?;
+            println!(
+                "{}: valid scenario {} ({} cohorts, {} explicit loans, scheme {})",
+                file.display(),
+                scenario.name,
+                scenario.book.cohorts.len(),
+                scenario.book.loans.len(),
+                scenario.scheme.name
+            );
+            return Ok(());
+        }
+        let scheme_keys = ["ratio", "band", "layer", "loss_split", "eu_cap", "trigger"];
+        if scheme_keys.iter().any(|k| has(k)) {
+            let stem = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let scheme = crate::scheme::Scheme::from_toml_str(&text, &stem)
+                .map_err(|e| CliError::bad_input(file, e))?;
+            println!("{}: valid scheme {}", file.display(), scheme.name);
+            return Ok(());
+        }
+    }
     Err(CliError::Usage(format!(
         "{}: cannot tell what kind of input this is",
         file.display()

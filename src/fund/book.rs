@@ -1,0 +1,404 @@
+//! The static loan book of a run: cohorts expanded into loans (drawn once per seed from their
+//! own stream, the same on every path), grouped for the default kernel.
+//!
+//! Per year, loans alive in that year are grouped into buckets of equal (PD level, industry):
+//! all loans of a bucket share the conditional default probability `p(z)` of that year, which
+//! the kernel computes once per bucket and path.
+
+use rand::RngExt;
+use rand_distr::{Distribution, LogNormal};
+
+use super::normal::{norm_cdf, norm_inv};
+use super::settings::FundModel;
+use crate::rng::{Domain, Stream, stream};
+use crate::scenario::{AmountSpec, Origination, PdSpec, Repayment, Scenario};
+
+/// Stream domain of the book draws (amounts, tenors, PD levels, industries, banks).
+const BOOK_DOMAIN: Domain = Domain::Other(0xB00C);
+/// Largest effective one-year PD (a PD of 1 would make `Φ⁻¹` infinite).
+pub(crate) const MAX_PD: f64 = 0.9999;
+
+/// One loan of the book, in kernel units (CNY as `f64`, months from the start of year 1).
+#[derive(Clone, Debug)]
+pub(crate) struct Loan {
+    pub(crate) amount: f64,
+    /// First month of the loan (0 = first month of year 1).
+    pub(crate) start: u32,
+    pub(crate) tenor: u32,
+    pub(crate) level: u32,
+    pub(crate) industry: u8,
+    pub(crate) bank: u16,
+    pub(crate) amortising: bool,
+    /// Appraised collateral: amount / pledge rate.
+    pub(crate) appraised: f64,
+    /// Interest subsidy per month while performing (before the per-firm-year cap).
+    pub(crate) interest_subsidy_monthly: f64,
+    /// Valuation-fee and insurance-premium subsidies paid at origination.
+    pub(crate) origination_subsidy: f64,
+}
+
+impl Loan {
+    /// Outstanding principal at absolute month `month` (payments made at the end of each month).
+    pub(crate) fn exposure_at(&self, month: u32) -> f64 {
+        if self.amortising {
+            let elapsed = month.saturating_sub(self.start).min(self.tenor);
+            self.amount * (1.0 - f64::from(elapsed) / f64::from(self.tenor))
+        } else {
+            self.amount
+        }
+    }
+
+    /// One past the last month the loan is outstanding.
+    pub(crate) fn end(&self) -> u32 {
+        self.start + self.tenor
+    }
+
+    /// Year (1-based) of origination.
+    pub(crate) fn year(&self) -> u32 {
+        self.start / 12 + 1
+    }
+}
+
+/// One PD level: its effective PD, correlation and the thresholds the kernel needs.
+#[derive(Clone, Debug)]
+pub(crate) struct Level {
+    pub(crate) pd: f64,
+    pub(crate) sqrt_rho: f64,
+    pub(crate) sqrt_1m_rho: f64,
+    /// `Φ⁻¹(1 − (1 − pd)^(m/12))` for m = 0..=12 exposure months.
+    pub(crate) threshold: [f64; 13],
+}
+
+impl Level {
+    /// Conditional default probability over `months` of exposure given the factor `z`.
+    pub(crate) fn conditional(&self, months: usize, z: f64) -> f64 {
+        norm_cdf((self.threshold[months] - self.sqrt_rho * z) / self.sqrt_1m_rho)
+    }
+}
+
+/// A loan alive in a year, with its months of exposure `[from, to)` inside the year.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    pub(crate) loan: u32,
+    pub(crate) from: u8,
+    pub(crate) to: u8,
+}
+
+/// The loans of one (PD level, industry) alive in one year.
+#[derive(Clone, Debug)]
+pub(crate) struct Bucket {
+    pub(crate) level: u32,
+    pub(crate) industry: u8,
+    pub(crate) entries: Vec<Entry>,
+}
+
+/// The book of one run.
+#[derive(Clone, Debug)]
+pub(crate) struct Book {
+    pub(crate) loans: Vec<Loan>,
+    pub(crate) levels: Vec<Level>,
+    /// Buckets per year (index 0 = year 1).
+    pub(crate) years: Vec<Vec<Bucket>>,
+    /// Loan indices originated in each year, in origination order.
+    pub(crate) originations: Vec<Vec<u32>>,
+    /// Bank names (index = `Loan::bank`).
+    pub(crate) banks: Vec<String>,
+    /// Scheduled principal of each bank alive in each year: `[year][bank]`.
+    pub(crate) bank_exposure: Vec<Vec<f64>>,
+}
+
+fn pick<T: Clone>(rng: &mut Stream, table: &[(T, f64)]) -> T {
+    if table.len() == 1 {
+        return table[0].0.clone();
+    }
+    let u: f64 = rng.random();
+    let mut acc = 0.0;
+    for (v, w) in table {
+        acc += w;
+        if u < acc {
+            return v.clone();
+        }
+    }
+    table[table.len() - 1].0.clone()
+}
+
+/// The PD levels of a cohort's PD specification, equally likely.
+fn cohort_pds(spec: &PdSpec, model: &FundModel) -> Vec<(f64, f64)> {
+    match spec {
+        PdSpec::Fixed(p) => vec![(*p, 1.0)],
+        PdSpec::Dispersed {
+            mean,
+            dispersion,
+            levels,
+        } => {
+            let n = *levels as usize;
+            let s = *dispersion;
+            let raw: Vec<f64> = (0..n)
+                .map(|k| {
+                    let z = norm_inv((k as f64 + 0.5) / n as f64);
+                    (s * z - 0.5 * s * s).exp()
+                })
+                .collect();
+            let avg = raw.iter().sum::<f64>() / n as f64;
+            raw.iter()
+                .map(|r| ((mean * r / avg).min(MAX_PD), 1.0 / n as f64))
+                .collect()
+        }
+        PdSpec::Grades(mix) => mix
+            .iter()
+            .map(|(g, w)| (model.grade_pd_1y.get(g).copied().unwrap_or(MAX_PD), *w))
+            .collect(),
+    }
+}
+
+fn amount(rng: &mut Stream, spec: &AmountSpec) -> f64 {
+    match spec {
+        AmountSpec::Fixed(m) => m.to_f64(),
+        AmountSpec::Lognormal {
+            median,
+            p90,
+            min,
+            max,
+        } => {
+            // p90 = median · e^(1.2816 σ)
+            let sigma = (p90.to_f64() / median.to_f64()).ln() / 1.281_551_565_545;
+            let ln = LogNormal::new(median.to_f64().ln(), sigma).expect("validated sigma > 0");
+            let lo = min.map_or(0.0, |m| m.to_f64());
+            let hi = max.map_or(f64::INFINITY, |m| m.to_f64());
+            ln.sample(rng).clamp(lo, hi)
+        }
+    }
+}
+
+struct LoanTerms {
+    annual_rate: f64,
+    valuation_fee_rate: f64,
+    insurance_premium_rate: f64,
+}
+
+impl Book {
+    /// Builds the book of `scenario` for `seed`.
+    pub(crate) fn build(scenario: &Scenario, seed: u64, model: &FundModel) -> Book {
+        let mut rng = stream(seed, BOOK_DOMAIN, 0);
+        let mult = scenario.risk.pd_multiplier;
+        let mut builder = Builder::new(scenario, model);
+        for cohort in &scenario.book.cohorts {
+            let pds = cohort_pds(&cohort.pd_1y, model);
+            for i in 0..cohort.count {
+                let month = match cohort.origination {
+                    Origination::Start => 0,
+                    Origination::Uniform => (12 * u64::from(i) / u64::from(cohort.count)) as u32,
+                };
+                let amt = amount(&mut rng, &cohort.amount);
+                let tenor = pick(&mut rng, &cohort.tenor_months);
+                let pd = pick(&mut rng, &pds);
+                let industry = pick(&mut rng, &cohort.industry);
+                let bank = pick(&mut rng, &cohort.bank);
+                builder.push(
+                    LoanDraw {
+                        start: (cohort.year - 1) * 12 + month,
+                        amount: amt,
+                        tenor,
+                        pd: (pd * mult).min(MAX_PD),
+                        industry: industry.index() as u8,
+                        bank,
+                    },
+                    cohort.repayment,
+                    cohort.pledge_rate,
+                    LoanTerms {
+                        annual_rate: cohort.annual_rate,
+                        valuation_fee_rate: cohort.valuation_fee_rate,
+                        insurance_premium_rate: cohort.insurance_premium_rate,
+                    },
+                );
+            }
+        }
+        for l in &scenario.book.loans {
+            builder.push_explicit(l, mult);
+        }
+        builder.finish()
+    }
+}
+
+struct LoanDraw {
+    start: u32,
+    amount: f64,
+    tenor: u32,
+    pd: f64,
+    industry: u8,
+    bank: String,
+}
+
+struct Builder<'s> {
+    scenario: &'s Scenario,
+    lpr: f64,
+    loans: Vec<Loan>,
+    level_pds: Vec<f64>,
+    banks: Vec<String>,
+}
+
+impl<'s> Builder<'s> {
+    fn new(scenario: &'s Scenario, model: &FundModel) -> Self {
+        Builder {
+            scenario,
+            lpr: scenario.fund.lpr_1y.unwrap_or(model.lpr_1y),
+            loans: Vec::new(),
+            level_pds: Vec::new(),
+            banks: Vec::new(),
+        }
+    }
+
+    fn level(&mut self, pd: f64) -> u32 {
+        match self.level_pds.iter().position(|p| p.to_bits() == pd.to_bits()) {
+            Some(i) => i as u32,
+            None => {
+                self.level_pds.push(pd);
+                (self.level_pds.len() - 1) as u32
+            }
+        }
+    }
+
+    fn bank(&mut self, name: &str) -> u16 {
+        match self.banks.iter().position(|b| b == name) {
+            Some(i) => i as u16,
+            None => {
+                self.banks.push(name.to_string());
+                (self.banks.len() - 1) as u16
+            }
+        }
+    }
+
+    fn push(
+        &mut self,
+        d: LoanDraw,
+        repayment: Repayment,
+        pledge_rate: f64,
+        terms: LoanTerms,
+    ) {
+        let level = self.level(d.pd);
+        let bank = self.bank(&d.bank);
+        let appraised = d.amount / pledge_rate;
+        let subs = &self.scenario.subsidies;
+        let interest_subsidy_monthly = subs.interest.as_ref().map_or(0.0, |i| {
+            let eligible = i.rate_ceiling.is_none_or(|c| {
+                crate::money::Rate::new(self.lpr)
+                    .is_ok_and(|lpr| terms.annual_rate <= c.max_rate(lpr) + 1e-12)
+            });
+            if eligible {
+                d.amount * (i.share * terms.annual_rate + i.rate_points) / 12.0
+            } else {
+                0.0
+            }
+        });
+        let fee = |f: &Option<crate::scheme::FeeSubsidy>, base: f64| {
+            f.as_ref().map_or(0.0, |f| {
+                (f.share * base).min(f.cap.map_or(f64::INFINITY, |c| c.to_f64()))
+            })
+        };
+        let origination_subsidy = fee(&subs.valuation_fee, appraised * terms.valuation_fee_rate)
+            + fee(
+                &subs.insurance_premium,
+                d.amount * terms.insurance_premium_rate,
+            );
+        self.loans.push(Loan {
+            amount: d.amount,
+            start: d.start,
+            tenor: d.tenor,
+            level,
+            industry: d.industry,
+            bank,
+            amortising: repayment == Repayment::Amortising,
+            appraised,
+            interest_subsidy_monthly,
+            origination_subsidy,
+        });
+    }
+
+    fn push_explicit(&mut self, l: &crate::scenario::LoanSpec, mult: f64) {
+        let d = LoanDraw {
+            start: (l.year - 1) * 12 + (l.month - 1),
+            amount: l.amount.to_f64(),
+            tenor: l.tenor_months,
+            pd: (l.pd_1y * mult).min(MAX_PD),
+            industry: l.industry.index() as u8,
+            bank: l.bank.clone(),
+        };
+        let terms = LoanTerms {
+            annual_rate: l.annual_rate,
+            valuation_fee_rate: crate::scenario::raw::DEFAULT_VALUATION_FEE_RATE,
+            insurance_premium_rate: crate::scenario::raw::DEFAULT_INSURANCE_PREMIUM_RATE,
+        };
+        self.push(d, l.repayment, l.pledge_rate, terms);
+    }
+
+    fn finish(self) -> Book {
+        let horizon = self.scenario.horizon_years;
+        let corr = self.scenario.risk.asset_correlation;
+        let levels: Vec<Level> = self
+            .level_pds
+            .iter()
+            .map(|&pd| {
+                let rho = corr.rho(pd).clamp(0.0, 0.999_999);
+                let mut threshold = [f64::NEG_INFINITY; 13];
+                for (m, t) in threshold.iter_mut().enumerate().skip(1) {
+                    let p = 1.0 - (1.0 - pd).powf(m as f64 / 12.0);
+                    *t = norm_inv(p);
+                }
+                Level {
+                    pd,
+                    sqrt_rho: rho.sqrt(),
+                    sqrt_1m_rho: (1.0 - rho).sqrt(),
+                    threshold,
+                }
+            })
+            .collect();
+        let nb = self.banks.len();
+        let mut years = Vec::with_capacity(horizon as usize);
+        let mut bank_exposure = vec![vec![0.0; nb]; horizon as usize];
+        let mut originations = vec![Vec::new(); horizon as usize];
+        for (i, l) in self.loans.iter().enumerate() {
+            let y = (l.year() - 1) as usize;
+            if y < originations.len() {
+                originations[y].push(i as u32);
+            }
+        }
+        for o in &mut originations {
+            o.sort_by_key(|&i| (self.loans[i as usize].start, i));
+        }
+        for y in 0..horizon {
+            let first = y * 12;
+            let mut map: std::collections::BTreeMap<(u32, u8), Vec<Entry>> =
+                std::collections::BTreeMap::new();
+            for (i, l) in self.loans.iter().enumerate() {
+                let from = l.start.max(first);
+                let to = l.end().min(first + 12);
+                if from >= to {
+                    continue;
+                }
+                bank_exposure[y as usize][l.bank as usize] += l.exposure_at(from);
+                map.entry((l.level, l.industry)).or_default().push(Entry {
+                    loan: i as u32,
+                    from: (from - first) as u8,
+                    to: (to - first) as u8,
+                });
+            }
+            years.push(
+                map.into_iter()
+                    .map(|((level, industry), entries)| Bucket {
+                        level,
+                        industry,
+                        entries,
+                    })
+                    .collect(),
+            );
+        }
+        Book {
+            loans: self.loans,
+            levels,
+            years,
+            originations,
+            banks: self.banks,
+            bank_exposure,
+        }
+    }
+}
