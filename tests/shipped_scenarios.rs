@@ -18,7 +18,9 @@ fn scenario_files() -> Vec<PathBuf> {
 }
 
 fn load(name: &str) -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name);
     Scenario::from_file(&path).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -50,7 +52,12 @@ fn yichang_book_grows_from_the_2020_registrations_to_the_2025_target() {
     assert_eq!(s.horizon_years, 5);
     // (4 / 1.73)^(1/5) − 1 = 18.25 %: year-5 count / year-1 count = 1.1825^4 ≈ 1.955.
     let count = |year: u32| -> u32 {
-        s.book.cohorts.iter().filter(|c| c.year == year).map(|c| c.count).sum()
+        s.book
+            .cohorts
+            .iter()
+            .filter(|c| c.year == year)
+            .map(|c| c.count)
+            .sum()
     };
     let implied = (4.0f64 / 1.73).powf(0.2);
     let ratio = f64::from(count(5)) / f64::from(count(1));
@@ -63,7 +70,12 @@ fn hebei_grows_twenty_percent_a_year_over_three_years() {
     let s = load("hebei-2021-2023.toml");
     assert_eq!(s.horizon_years, 3);
     let count = |year: u32| -> u32 {
-        s.book.cohorts.iter().filter(|c| c.year == year).map(|c| c.count).sum()
+        s.book
+            .cohorts
+            .iter()
+            .filter(|c| c.year == year)
+            .map(|c| c.count)
+            .sum()
     };
     assert_eq!((count(1), count(2), count(3)), (481, 577, 693));
 }

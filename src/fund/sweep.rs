@@ -396,7 +396,9 @@ fn parse_value(text: &str) -> toml::Value {
 /// strings (`"70000000"`), and a whole number where a float stands becomes a float.
 fn coerce(existing: Option<&toml::Value>, value: toml::Value) -> toml::Value {
     match (existing, value) {
-        (Some(toml::Value::String(_)), toml::Value::Integer(i)) => toml::Value::String(i.to_string()),
+        (Some(toml::Value::String(_)), toml::Value::Integer(i)) => {
+            toml::Value::String(i.to_string())
+        }
         (Some(toml::Value::String(_)), toml::Value::Float(f)) => toml::Value::String(f.to_string()),
         (Some(toml::Value::Float(_)), toml::Value::Integer(i)) => toml::Value::Float(i as f64),
         (_, v) => v,
@@ -447,9 +449,9 @@ fn set(
                     .and_then(toml::Value::as_array_mut)
                     .ok_or_else(|| bad(format!("`{walked}` is not an array in this scenario")))?;
                 let len = array.len();
-                let item = array.get_mut(n).ok_or_else(|| {
-                    bad(format!("`{walked}` has {len} entries, no index {n}"))
-                })?;
+                let item = array
+                    .get_mut(n)
+                    .ok_or_else(|| bad(format!("`{walked}` has {len} entries, no index {n}")))?;
                 if last {
                     *item = coerce(Some(item), value);
                     return Ok(());
@@ -524,7 +526,10 @@ initial_capital = "10000000"
     fn set_parses_keys_values_and_the_grid_is_row_major() {
         let a = Axis::parse("scheme.ratio=0.3, 0.5").unwrap();
         let b = Axis::parse("risk.asset_correlation=basel_sme,0.05").unwrap();
-        assert_eq!(a.values, vec![toml::Value::Float(0.3), toml::Value::Float(0.5)]);
+        assert_eq!(
+            a.values,
+            vec![toml::Value::Float(0.3), toml::Value::Float(0.5)]
+        );
         assert_eq!(b.values[0], toml::Value::String("basel_sme".into()));
         let g = grid(&[a, b]);
         let shown: Vec<String> = g.iter().map(ToString::to_string).collect();
@@ -537,30 +542,72 @@ initial_capital = "10000000"
                 "scheme.ratio=0.5, risk.asset_correlation=0.05",
             ]
         );
-        assert!(matches!(Axis::parse("scheme.ratio"), Err(SweepError::BadSet { .. })));
-        assert!(matches!(Axis::parse("scheme.ratio=0.1,"), Err(SweepError::BadSet { .. })));
-        assert!(matches!(Axis::parse("a..b=1"), Err(SweepError::BadKey { .. })));
-        assert!(matches!(Axis::parse("book.cohort[x].count=1"), Err(SweepError::BadKey { .. })));
+        assert!(matches!(
+            Axis::parse("scheme.ratio"),
+            Err(SweepError::BadSet { .. })
+        ));
+        assert!(matches!(
+            Axis::parse("scheme.ratio=0.1,"),
+            Err(SweepError::BadSet { .. })
+        ));
+        assert!(matches!(
+            Axis::parse("a..b=1"),
+            Err(SweepError::BadKey { .. })
+        ));
+        assert!(matches!(
+            Axis::parse("book.cohort[x].count=1"),
+            Err(SweepError::BadKey { .. })
+        ));
     }
 
     #[test]
     fn set_keeps_types_creates_optional_tables_and_indexes_arrays() {
         let mut doc = table(BASE);
-        set(&mut doc, "fund.initial_capital", parse_value("5000000"), &NoFiles).unwrap();
+        set(
+            &mut doc,
+            "fund.initial_capital",
+            parse_value("5000000"),
+            &NoFiles,
+        )
+        .unwrap();
         assert_eq!(doc["fund"]["initial_capital"].as_str(), Some("5000000"));
-        set(&mut doc, "risk.asset_correlation", parse_value("0"), &NoFiles).unwrap();
+        set(
+            &mut doc,
+            "risk.asset_correlation",
+            parse_value("0"),
+            &NoFiles,
+        )
+        .unwrap();
         assert_eq!(doc["risk"]["asset_correlation"].as_float(), Some(0.0));
         set(&mut doc, "risk.pd_multiplier", parse_value("2"), &NoFiles).unwrap();
         assert_eq!(doc["risk"]["pd_multiplier"].as_integer(), Some(2));
-        set(&mut doc, "book.cohort[0].count", parse_value("25"), &NoFiles).unwrap();
+        set(
+            &mut doc,
+            "book.cohort[0].count",
+            parse_value("25"),
+            &NoFiles,
+        )
+        .unwrap();
         assert_eq!(doc["book"]["cohort"][0]["count"].as_integer(), Some(25));
-        set(&mut doc, "subsidies.valuation_fee.share", parse_value("0.5"), &NoFiles).unwrap();
-        assert_eq!(doc["subsidies"]["valuation_fee"]["share"].as_float(), Some(0.5));
+        set(
+            &mut doc,
+            "subsidies.valuation_fee.share",
+            parse_value("0.5"),
+            &NoFiles,
+        )
+        .unwrap();
+        assert_eq!(
+            doc["subsidies"]["valuation_fee"]["share"].as_float(),
+            Some(0.5)
+        );
 
         let err = set(&mut doc, "book.cohort[3].count", parse_value("1"), &NoFiles).unwrap_err();
         assert!(err.to_string().contains("no index 3"), "{err}");
         let err = set(&mut doc, "scenario.name.x", parse_value("1"), &NoFiles).unwrap_err();
-        assert!(err.to_string().contains("`scenario.name` is not a table"), "{err}");
+        assert!(
+            err.to_string().contains("`scenario.name` is not a table"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -568,11 +615,13 @@ initial_capital = "10000000"
         let axis = Axis::parse("scheme.ratio=0.25,1").unwrap();
         let ratios: Vec<f64> = grid(std::slice::from_ref(&axis))
             .iter()
-            .map(|p| scenario_at(BASE, p, &NoFiles).unwrap().scheme.compensation(
-                crate::money::Money::from_yuan(100),
-                crate::money::Money::from_yuan(1000),
-                1,
-            ))
+            .map(|p| {
+                scenario_at(BASE, p, &NoFiles).unwrap().scheme.compensation(
+                    crate::money::Money::from_yuan(100),
+                    crate::money::Money::from_yuan(1000),
+                    1,
+                )
+            })
             .collect();
         assert_eq!(ratios, vec![25.0, 100.0]);
 
