@@ -20,6 +20,7 @@ mod part;
 pub mod result;
 mod settings;
 pub mod size;
+pub mod sweep;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
