@@ -430,3 +430,139 @@ async fn openapi_document_is_pinned() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text.to_lowercase().contains("swagger"), "{}", r.text);
 }
+
+const ZHONGSHAN: &str = include_str!("../scenarios/zhongshan-fund.toml");
+
+async fn wait_for_job(f: &Fixture, id: &str) -> Reply {
+    for _ in 0..1200 {
+        let r = call(
+            &f.app,
+            get(&format!("/v1/fund/simulations/{id}"), Some(&f.bureau)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        match r.body["status"].as_str().unwrap() {
+            "queued" | "running" => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            _ => return r,
+        }
+    }
+    panic!("job {id} did not finish");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fund_simulation_job_matches_the_engine() {
+    let f = fixture().await;
+    let req = Request::post("/v1/fund/simulations?paths=2048&seed=11")
+        .header(header::AUTHORIZATION, format!("Bearer {}", f.bureau))
+        .header(header::CONTENT_TYPE, "application/toml")
+        .header("idempotency-key", "sim-1")
+        .body(Body::from(ZHONGSHAN))
+        .unwrap();
+    let r = call(&f.app, req).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        r.headers[header::LOCATION],
+        format!("/v1/fund/simulations/{id}").as_str()
+    );
+    assert_eq!(r.body["status"], "queued");
+    assert_eq!(r.body["progress"]["total"], 2048);
+
+    let done = wait_for_job(&f, &id).await;
+    assert_eq!(done.body["status"], "succeeded", "{}", done.text);
+    assert_eq!(done.body["progress"]["done"], 2048);
+
+    // Exactly the engine's result for the same scenario, seed and paths.
+    let scenario =
+        ipledge::scenario::Scenario::from_toml_str(ZHONGSHAN, &ipledge::scenario::NoFiles).unwrap();
+    let mut settings = ipledge::fund::Settings::for_scenario(
+        &scenario,
+        ipledge::fund::FundModel::embedded_default(),
+    );
+    settings.paths = 2048;
+    settings.seed = 11;
+    let expected = ipledge::fund::simulate(&scenario, &settings).unwrap();
+    // Byte for byte: the stored engine output is served as it was serialised.
+    let expected = serde_json::to_string(&expected).unwrap();
+    assert!(
+        done.text.ends_with(&format!(",\"result\":{expected}}}")),
+        "{}",
+        done.text
+    );
+    assert_eq!(done.body["result"]["seed"], 11);
+
+    // The same request again replays the stored 202 (same job id), no new job.
+    let req = Request::post("/v1/fund/simulations?paths=2048&seed=11")
+        .header(header::AUTHORIZATION, format!("Bearer {}", f.bureau))
+        .header(header::CONTENT_TYPE, "application/toml")
+        .header("idempotency-key", "sim-1")
+        .body(Body::from(ZHONGSHAN))
+        .unwrap();
+    let again = call(&f.app, req).await;
+    assert_eq!(again.status, StatusCode::ACCEPTED);
+    assert_eq!(again.body["id"], id.as_str());
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+}
+
+#[tokio::test]
+async fn fund_simulation_accepts_json_and_rejects_bad_scenarios() {
+    let f = fixture().await;
+    // The scenario as JSON with the TOML keys.
+    let mut doc: Value =
+        serde_json::to_value(toml::from_str::<toml::Value>(ZHONGSHAN).unwrap()).unwrap();
+    let r = call(
+        &f.app,
+        post(
+            "/v1/fund/simulations?paths=1024",
+            &f.bureau,
+            doc.to_string(),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    // Bad fields are 422 with their paths, before any job exists.
+    doc["book"]["cohort"][0]["count"] = json!(-5);
+    doc["fund"]["nonsense"] = json!(1);
+    let r = call(
+        &f.app,
+        post("/v1/fund/simulations", &f.bureau, doc.to_string(), None),
+    )
+    .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    let paths: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.iter().any(|p| p.starts_with("fund")),
+        "{paths:?}: {}",
+        r.text
+    );
+    // TOML sent as JSON is malformed JSON.
+    let r = call(
+        &f.app,
+        post("/v1/fund/simulations", &f.bureau, ZHONGSHAN, None),
+    )
+    .await;
+    assert_problem(&r, StatusCode::BAD_REQUEST);
+    for paths in ["0", "99999999999"] {
+        let req = Request::post(format!("/v1/fund/simulations?paths={paths}"))
+            .header(header::AUTHORIZATION, format!("Bearer {}", f.bureau))
+            .header(header::CONTENT_TYPE, "application/toml")
+            .body(Body::from(ZHONGSHAN))
+            .unwrap();
+        let r = call(&f.app, req).await;
+        assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.body["errors"][0]["path"], "query.paths");
+    }
+    // Banks do not run fund simulations.
+    let r = call(
+        &f.app,
+        post("/v1/fund/simulations", &f.bank_a, doc.to_string(), None),
+    )
+    .await;
+    assert_problem(&r, StatusCode::FORBIDDEN);
+}

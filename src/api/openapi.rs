@@ -38,6 +38,7 @@ use super::routes;
         routes::applications::list,
         routes::applications::report_outcome,
         routes::applications::outcomes,
+        routes::fund::submit,
         routes::fund::get_job,
     ),
     tags(
@@ -75,6 +76,16 @@ fn component_schemas() -> Map<String, Value> {
     for (name, schema) in responses.take_definitions(true) {
         schemas.entry(name).or_insert(schema);
     }
+    schemas.insert(
+        "ScenarioDocument".to_string(),
+        json!({
+            "type": "object",
+            "description": "a fund scenario: the keys of a scenario TOML file (SPEC §4; see \
+                            scenarios/*.toml), as JSON; or send the TOML text with \
+                            Content-Type application/toml",
+            "additionalProperties": true
+        }),
+    );
     // A stored application: the scoring result plus the id and time it was stored under.
     schemas.insert(
         "ApplicationResponse".to_string(),

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub mod fund;
 #[cfg(feature = "server")]
 pub mod serve;
 
@@ -27,6 +28,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Risk-compensation fund simulation.
+    Fund {
+        #[command(subcommand)]
+        command: fund::FundCommand,
+    },
     /// Check any input file (assets, application, scenario, scheme, model) and report every
     /// bad field with its path.
     Validate {
@@ -159,6 +165,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Validate { file } => validate(&file),
+        Command::Fund { command } => fund::run(command),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::serve(args),
         #[cfg(feature = "server")]

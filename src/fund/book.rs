@@ -62,7 +62,6 @@ impl Loan {
 /// One PD level: its effective PD, correlation and the thresholds the kernel needs.
 #[derive(Clone, Debug)]
 pub(crate) struct Level {
-    pub(crate) pd: f64,
     pub(crate) sqrt_rho: f64,
     pub(crate) sqrt_1m_rho: f64,
     /// `Φ⁻¹(1 − (1 − pd)^(m/12))` for m = 0..=12 exposure months.
@@ -249,7 +248,11 @@ impl<'s> Builder<'s> {
     }
 
     fn level(&mut self, pd: f64) -> u32 {
-        match self.level_pds.iter().position(|p| p.to_bits() == pd.to_bits()) {
+        match self
+            .level_pds
+            .iter()
+            .position(|p| p.to_bits() == pd.to_bits())
+        {
             Some(i) => i as u32,
             None => {
                 self.level_pds.push(pd);
@@ -268,13 +271,7 @@ impl<'s> Builder<'s> {
         }
     }
 
-    fn push(
-        &mut self,
-        d: LoanDraw,
-        repayment: Repayment,
-        pledge_rate: f64,
-        terms: LoanTerms,
-    ) {
+    fn push(&mut self, d: LoanDraw, repayment: Repayment, pledge_rate: f64, terms: LoanTerms) {
         let level = self.level(d.pd);
         let bank = self.bank(&d.bank);
         let appraised = d.amount / pledge_rate;
@@ -325,8 +322,8 @@ impl<'s> Builder<'s> {
         };
         let terms = LoanTerms {
             annual_rate: l.annual_rate,
-            valuation_fee_rate: crate::scenario::raw::DEFAULT_VALUATION_FEE_RATE,
-            insurance_premium_rate: crate::scenario::raw::DEFAULT_INSURANCE_PREMIUM_RATE,
+            valuation_fee_rate: crate::scenario::DEFAULT_VALUATION_FEE_RATE,
+            insurance_premium_rate: crate::scenario::DEFAULT_INSURANCE_PREMIUM_RATE,
         };
         self.push(d, l.repayment, l.pledge_rate, terms);
     }
@@ -345,7 +342,6 @@ impl<'s> Builder<'s> {
                     *t = norm_inv(p);
                 }
                 Level {
-                    pd,
                     sqrt_rho: rho.sqrt(),
                     sqrt_1m_rho: (1.0 - rho).sqrt(),
                     threshold,

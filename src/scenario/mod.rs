@@ -25,7 +25,10 @@ use crate::money::Money;
 use crate::scheme::{Scheme, SubsidyRules};
 
 pub use loans_file::LOANS_FILE_COLUMNS;
-pub use raw::RawScenario;
+pub use raw::{
+    DEFAULT_ANNUAL_RATE, DEFAULT_INSURANCE_PREMIUM_RATE, DEFAULT_PATHS, DEFAULT_PLEDGE_RATE,
+    DEFAULT_VALUATION_FEE_RATE, RawScenario,
+};
 
 /// The industries a loan can belong to: the 7 strategic emerging industries named in the
 /// seeds, plus `other`. Each has its own Gaussian factor in the fund simulator.

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::with_id;
+use super::{json_response, json_string, splice_object};
 use crate::api::auth::Caller;
 use crate::api::body::{RawBody, parse_json, parse_query};
 use crate::api::idempotency::Idempotency;
@@ -16,13 +16,17 @@ use crate::input::{FieldPath, Problems};
 use crate::money::Money;
 use crate::store::{ApplicationRecord, OutcomeRecord, Role, new_id, now_rfc3339};
 
-/// The stored response of one application: the scoring result plus `id` and `created_at`.
-pub(crate) fn application_response(
-    record: &ApplicationRecord,
-) -> Result<serde_json::Value, AppError> {
-    let output: serde_json::Value = serde_json::from_str(&record.output)
-        .map_err(|e| AppError::Internal(format!("stored output of {}: {e}", record.id)))?;
-    with_id(output, &record.id, &record.created_at)
+/// The stored response of one application: the scoring result (served byte for byte) with
+/// `id` and `created_at` in front.
+pub(crate) fn application_response(record: &ApplicationRecord) -> Result<String, AppError> {
+    splice_object(
+        &record.output,
+        &[
+            ("id", json_string(&record.id)),
+            ("created_at", json_string(&record.created_at)),
+        ],
+        &[],
+    )
 }
 
 /// `GET /v1/applications/{id}`: the stored scoring result (404 for other tenants' ids).
@@ -36,7 +40,7 @@ pub async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Response, AppError> {
     caller.require(&[Role::Bank, Role::Admin], "read applications")?;
     let record = state
         .store()
@@ -46,7 +50,10 @@ pub async fn get_one(
             what: "application",
             id,
         })?;
-    Ok(Json(application_response(&record)?))
+    Ok(json_response(
+        StatusCode::OK,
+        application_response(&record)?,
+    ))
 }
 
 /// Query of `GET /v1/applications`.

@@ -23,19 +23,73 @@ pub fn router() -> Router<AppState> {
             "/v1/applications/{id}/outcomes",
             get(applications::outcomes),
         )
+        .route("/v1/fund/simulations", post(fund::submit))
         .route("/v1/fund/simulations/{id}", get(fund::get_job))
 }
 
-/// `result` (a JSON object) with `id` and `created_at` added, as the API answers it.
-pub(crate) fn with_id(
-    mut result: serde_json::Value,
-    id: &str,
-    created_at: &str,
-) -> Result<serde_json::Value, super::AppError> {
-    let object = result
-        .as_object_mut()
-        .ok_or_else(|| super::AppError::Internal("result is not a json object".to_string()))?;
-    object.insert("id".to_string(), id.into());
-    object.insert("created_at".to_string(), created_at.into());
-    Ok(result)
+/// A JSON object's text with members added, without parsing the object: stored engine output
+/// is served byte for byte (re-parsing could change the last digit of a float). `front` goes
+/// first, `back` last; values are raw JSON text.
+pub(crate) fn splice_object(
+    object: &str,
+    front: &[(&str, String)],
+    back: &[(&str, String)],
+) -> Result<String, super::AppError> {
+    let inner = object
+        .trim()
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .ok_or_else(|| super::AppError::Internal("stored result is not a json object".into()))?
+        .trim();
+    let member =
+        |(k, v): &(&str, String)| format!("{}:{v}", serde_json::Value::String((*k).to_string()));
+    let mut parts: Vec<String> = front.iter().map(member).collect();
+    if !inner.is_empty() {
+        parts.push(inner.to_string());
+    }
+    parts.extend(back.iter().map(member));
+    Ok(format!("{{{}}}", parts.join(",")))
+}
+
+/// A JSON string literal.
+pub(crate) fn json_string(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+/// A `200`/`201` response with a JSON body given as text.
+pub(crate) fn json_response(
+    status: axum::http::StatusCode,
+    body: String,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splice_keeps_the_stored_text() {
+        let out = splice_object(
+            r#"{"p":0.30000000000000004,"n":1e300}"#,
+            &[("id", json_string("app_1"))],
+            &[("z", "[1]".into())],
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            r#"{"id":"app_1","p":0.30000000000000004,"n":1e300,"z":[1]}"#
+        );
+        assert_eq!(
+            splice_object("{ }", &[("a", "1".into())], &[]).unwrap(),
+            r#"{"a":1}"#
+        );
+        assert!(splice_object("[1]", &[], &[]).is_err());
+    }
 }

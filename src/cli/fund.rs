@@ -1,0 +1,295 @@
+//! `ipledge fund ...`: the fund simulator's command-line door. Reads the scenario and model
+//! files, calls [`crate::fund`], prints JSON or a table, writes shard parts.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::{Args, Subcommand};
+
+use super::{CliError, Format, print_json};
+use crate::fund::{self, FundModel, FundResult, Settings};
+use crate::model::Model;
+use crate::rng::Shard;
+use crate::scenario::{Scenario, ScenarioError};
+
+/// `ipledge fund <command>`.
+#[derive(Debug, Subcommand)]
+pub enum FundCommand {
+    /// Simulate a scenario's fund over its horizon (SPEC §4 result JSON).
+    Simulate(SimulateArgs),
+}
+
+/// Arguments of `fund simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Number of paths (overrides the scenario's).
+    #[arg(long)]
+    pub paths: Option<u64>,
+    /// Seed (overrides the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Compute only shard I of N (1-based, e.g. 2/3); needs --out.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Write the result (or the shard's partial result) to this file instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Model file (overrides the scenario's `model` and the embedded default).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+}
+
+/// Runs a `fund` subcommand.
+pub fn run(command: FundCommand) -> Result<(), CliError> {
+    match command {
+        FundCommand::Simulate(args) => simulate(&args),
+    }
+}
+
+/// Reads a scenario file, mapping errors to exit codes.
+pub fn load_scenario(path: &Path) -> Result<Scenario, CliError> {
+    Scenario::from_file(path).map_err(|e| match e {
+        ScenarioError::Io { path, source } => CliError::Read { path, source },
+        ScenarioError::Invalid(errors) => CliError::bad_input(path, errors),
+    })
+}
+
+/// The fund model for a scenario: `--model`, else the scenario's `model` (relative to it),
+/// else the embedded default.
+pub fn load_fund_model(
+    scenario_path: &Path,
+    scenario: &Scenario,
+    flag: Option<&Path>,
+) -> Result<FundModel, CliError> {
+    let model = match (flag, &scenario.model) {
+        (Some(p), _) => Model::from_file(p)?,
+        (None, Some(rel)) => {
+            let dir = scenario_path.parent().unwrap_or(Path::new("."));
+            let candidate = dir.join(rel);
+            if candidate.exists() {
+                Model::from_file(&candidate)?
+            } else if Path::new(rel).exists() {
+                Model::from_file(Path::new(rel))?
+            } else {
+                return Err(CliError::Usage(format!(
+                    "{}: model file `{rel}` not found next to the scenario or in the current directory",
+                    scenario_path.display()
+                )));
+            }
+        }
+        (None, None) => Model::embedded_default(),
+    };
+    FundModel::from_model(&model).map_err(|errors| CliError::BadInput {
+        file: "model".to_string(),
+        errors,
+    })
+}
+
+/// Runs `work` on a pool of `threads` threads (or the global pool).
+pub fn with_threads<T: Send>(
+    threads: Option<usize>,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T, CliError> {
+    match threads {
+        None => Ok(work()),
+        Some(0) => Err(CliError::Usage("--threads must be at least 1".to_string())),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map(|pool| pool.install(work))
+            .map_err(|e| CliError::Internal(e.to_string())),
+    }
+}
+
+/// A progress bar on stderr, shown only when stderr is a terminal and the run has lasted
+/// more than a second.
+struct Bar {
+    start: Instant,
+    bar: std::sync::OnceLock<indicatif::ProgressBar>,
+    enabled: bool,
+}
+
+impl Bar {
+    fn new() -> Bar {
+        Bar {
+            start: Instant::now(),
+            bar: std::sync::OnceLock::new(),
+            enabled: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn update(&self, done: u64, total: u64) {
+        if !self.enabled || self.start.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        let bar = self.bar.get_or_init(|| {
+            let b = indicatif::ProgressBar::new(total);
+            b.set_message("batches");
+            b
+        });
+        bar.set_position(done);
+    }
+
+    fn finish(&self) {
+        if let Some(b) = self.bar.get() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn simulate(args: &SimulateArgs) -> Result<(), CliError> {
+    let scenario = load_scenario(&args.scenario)?;
+    let model = load_fund_model(&args.scenario, &scenario, args.model.as_deref())?;
+    let shard = match &args.shard {
+        None => None,
+        Some(text) => Some(Shard::parse(text).map_err(|e| CliError::Usage(e.to_string()))?),
+    };
+    if shard.is_some() && args.out.is_none() {
+        return Err(CliError::Usage("--shard needs --out FILE".to_string()));
+    }
+    if args.paths == Some(0) {
+        return Err(CliError::Usage("--paths must be at least 1".to_string()));
+    }
+    let bar = Bar::new();
+    let progress = |done: u64, total: u64| bar.update(done, total);
+    let mut settings = Settings::for_scenario(&scenario, model);
+    settings.paths = args.paths.unwrap_or(scenario.paths);
+    settings.seed = args.seed.unwrap_or(scenario.seed);
+    settings.progress = Some(&progress);
+    if let Some(shard) = shard {
+        settings.shard = shard;
+        let part = with_threads(args.threads, || fund::simulate_part(&scenario, &settings))?
+            .map_err(|e| CliError::Internal(e.to_string()))?;
+        bar.finish();
+        let out = args.out.as_deref().expect("checked above");
+        write_json(out, &part)?;
+        eprintln!(
+            "wrote shard {}/{} of {} paths to {}",
+            shard.index + 1,
+            shard.count,
+            settings.paths,
+            out.display()
+        );
+        return Ok(());
+    }
+    let result = with_threads(args.threads, || fund::simulate(&scenario, &settings))?
+        .map_err(|e| CliError::Internal(e.to_string()))?;
+    bar.finish();
+    match (&args.out, args.format) {
+        (Some(out), _) => write_json(out, &result),
+        (None, Format::Json) => print_json(&result),
+        (None, Format::Table) => {
+            println!("{}", table(&result));
+            Ok(())
+        }
+    }
+}
+
+/// Writes one JSON document to a file.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), CliError> {
+    let text = serde_json::to_string(value).map_err(|e| CliError::Internal(e.to_string()))?;
+    std::fs::write(path, text).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn money(v: f64) -> String {
+    let m = v.abs().round() as u64;
+    let digits = m.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0.0 && m > 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// A readable table of a fund result.
+pub fn table(r: &FundResult) -> String {
+    let mut t = comfy_table::Table::new();
+    t.set_header(vec![
+        "year",
+        "enrolled",
+        "refused",
+        "defaults",
+        "gross loss",
+        "claims",
+        "paid",
+        "subsidies",
+        "balance end (mean)",
+        "balance end (p5)",
+        "P(shortfall)",
+        "P(pause)",
+    ]);
+    for y in &r.years {
+        t.add_row(vec![
+            y.year.to_string(),
+            format!("{:.1}", y.loans_enrolled.mean),
+            format!("{:.1}", y.loans_refused.mean),
+            format!("{:.2}", y.defaults.mean),
+            money(y.gross_loss.mean),
+            money(y.fund_claims.mean),
+            money(y.fund_paid.mean),
+            money(y.subsidies.mean),
+            money(y.fund_balance_end.mean),
+            y.fund_balance_lower
+                .map_or("-".to_string(), |q| money(q.p05)),
+            format!("{:.4}", y.shortfall_probability),
+            format!("{:.4}", y.pause_probability),
+        ]);
+    }
+    let h = &r.horizon;
+    let mut s = format!(
+        "scenario {} | seed {} | paths {} | model {} ({})\n{t}\n",
+        r.scenario,
+        r.seed,
+        r.paths,
+        r.model_id,
+        &r.model_sha256[..12.min(r.model_sha256.len())]
+    );
+    let mut hz = comfy_table::Table::new();
+    hz.set_header(vec!["horizon", "mean", "stderr", "p99", "es99"]);
+    for (name, st) in [
+        ("defaults", h.defaults),
+        ("gross loss", h.gross_loss),
+        ("fund claims", h.fund_claims),
+        ("fund paid", h.fund_paid),
+        ("bank loss", h.bank_loss),
+        ("other parties' loss", h.other_parties_loss),
+        ("subsidies", h.subsidies),
+        ("loans refused", h.loans_refused),
+    ] {
+        hz.add_row(vec![
+            name.to_string(),
+            money(st.mean),
+            money(st.stderr),
+            money(st.p99),
+            money(st.es99),
+        ]);
+    }
+    s.push_str(&format!(
+        "{hz}\nshortfall probability {:.4} ± {:.4} | credit enabled {} | leverage {:.2}x | public cost per yuan of credit {:.4}",
+        h.shortfall_probability,
+        h.shortfall_probability_stderr,
+        money(h.credit_enabled),
+        h.leverage_achieved,
+        h.cost_per_credit
+    ));
+    s
+}
