@@ -38,3 +38,623 @@ fn simple_run_has_the_expected_shape() {
     let g = r.horizon.gross_loss;
     assert!((g.mean - 2.0 * 600_000.0).abs() < 4.0 * g.stderr, "{g:?}");
 }
+
+use crate::fund::metrics::H;
+use crate::fund::normal::{norm_cdf, norm_inv};
+use crate::stats::{EventCount, tolerance::ORACLE_SIGMAS};
+
+/// A one-year homogeneous book: `n` bullet loans of 1 m, 12 months, PD `p`, correlation
+/// `rho`, LGD 0.6 (loss 600 k per default), the given scheme table body and capital.
+fn pool(n: u32, p: f64, rho: f64, scheme: &str, capital: &str, paths: u64) -> Scenario {
+    scenario(&format!(
+        r#"
+[scenario]
+name = "pool"
+horizon_years = 1
+paths = {paths}
+seed = 11
+[[book.cohort]]
+count = {n}
+amount = {{ fixed = "1000000" }}
+pd_1y = {{ fixed = {p} }}
+[risk]
+asset_correlation = {rho}
+lgd = 0.6
+[scheme]
+{scheme}
+[fund]
+initial_capital = "{capital}"
+"#
+    ))
+}
+
+fn part(s: &Scenario) -> FundPart {
+    let settings = Settings::for_scenario(s, FundModel::embedded_default());
+    simulate_part(s, &settings).unwrap()
+}
+
+/// Exact `P(D = k)` of the Vasicek finite pool by numerical integration over the factor
+/// (composite Simpson on [-12, 12], 6000 intervals).
+fn finite_pool_pmf(n: u32, p: f64, rho: f64) -> Vec<f64> {
+    use statrs::function::gamma::ln_gamma;
+    let c = norm_inv(p);
+    let intervals = 6000;
+    let (lo, hi) = (-12.0f64, 12.0f64);
+    let h = (hi - lo) / f64::from(intervals);
+    let mut pmf = vec![0.0; n as usize + 1];
+    for i in 0..=intervals {
+        let z = lo + h * f64::from(i);
+        let w = if i == 0 || i == intervals {
+            1.0
+        } else if i % 2 == 1 {
+            4.0
+        } else {
+            2.0
+        };
+        let phi = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        let pz = norm_cdf((c - rho.sqrt() * z) / (1.0 - rho).sqrt());
+        for (k, slot) in pmf.iter_mut().enumerate() {
+            let k = k as f64;
+            let nf = f64::from(n);
+            let ln_binom = ln_gamma(nf + 1.0) - ln_gamma(k + 1.0) - ln_gamma(nf - k + 1.0);
+            let term = if pz <= 0.0 {
+                if k == 0.0 { 1.0 } else { 0.0 }
+            } else if pz >= 1.0 {
+                if k == nf { 1.0 } else { 0.0 }
+            } else {
+                (ln_binom + k * pz.ln() + (nf - k) * (1.0 - pz).ln()).exp()
+            };
+            *slot += w * h / 3.0 * phi * term;
+        }
+    }
+    pmf
+}
+
+fn quantile_of_pmf(pmf: &[f64], alpha: f64) -> usize {
+    let mut acc = 0.0;
+    for (k, p) in pmf.iter().enumerate() {
+        acc += p;
+        if acc >= alpha {
+            return k;
+        }
+    }
+    pmf.len() - 1
+}
+
+fn check_finite_pool(paths: u64) {
+    let pmf = finite_pool_pmf(100, 0.02, 0.12);
+    // The SPEC's figures (its rounding: 6 decimals).
+    for (k, want) in [(0, 0.294683), (1, 0.246811), (2, 0.165752)] {
+        assert!((pmf[k] - want).abs() < 5e-6, "P({k}) = {}", pmf[k]);
+    }
+    assert_eq!(quantile_of_pmf(&pmf, 0.95), 7);
+    assert_eq!(quantile_of_pmf(&pmf, 0.99), 11);
+    assert_eq!(quantile_of_pmf(&pmf, 0.999), 17);
+    let s = pool(100, 0.02, 0.12, "ratio = 0.5", "1000000000", paths);
+    let part = part(&s);
+    let defaults = &part.horizon_samples[H::DEFAULTS];
+    // Every P(D = k) and P(D <= k) within 4 stderr of the exact value.
+    let mut cdf = 0.0;
+    for (k, exact) in pmf.iter().enumerate().take(30) {
+        cdf += exact;
+        let mut eq = EventCount::default();
+        let mut le = EventCount::default();
+        for d in defaults.values() {
+            eq.record(*d as usize == k);
+            le.record(*d as usize <= k);
+        }
+        let (e, l) = (eq.estimate(), le.estimate());
+        assert!(
+            (e.value - exact).abs()
+                <= ORACLE_SIGMAS * e.stderr.max((exact * (1.0 - exact) / paths as f64).sqrt()),
+            "P(D={k}): mc {} vs exact {exact}",
+            e.value
+        );
+        assert!(
+            (l.value - cdf).abs()
+                <= ORACLE_SIGMAS * (cdf * (1.0 - cdf) / paths as f64).sqrt() + 1e-12,
+            "P(D<={k}): mc {} vs exact {cdf}",
+            l.value
+        );
+    }
+    let mean = defaults.mean();
+    assert!(mean.agrees_with(2.0), "{mean:?}");
+}
+
+#[test]
+fn finite_homogeneous_pool_matches_the_exact_distribution() {
+    check_finite_pool(20_000);
+}
+
+fn large_pool_quantile(p: f64, rho: f64, alpha: f64) -> f64 {
+    norm_cdf((norm_inv(p) + rho.sqrt() * norm_inv(alpha)) / (1.0 - rho).sqrt())
+}
+
+fn check_large_pool(n: u32, paths: u64) {
+    let q99 = large_pool_quantile(0.02, 0.12, 0.99);
+    let q999 = large_pool_quantile(0.02, 0.12, 0.999);
+    assert!((q99 - 0.09172).abs() < 5e-6, "{q99}");
+    assert!((q999 - 0.14728).abs() < 5e-6, "{q999}");
+    let s = pool(n, 0.02, 0.12, "ratio = 0.5", "1000000000000", paths);
+    let part = part(&s);
+    let fractions: Vec<f64> = part.horizon_samples[H::DEFAULTS]
+        .values()
+        .iter()
+        .map(|d| d / f64::from(n))
+        .collect();
+    for (q, alpha) in [(q99, 0.99), (q999, 0.999)] {
+        let mut below = EventCount::default();
+        for f in &fractions {
+            below.record(*f <= q);
+        }
+        let e = below.estimate();
+        let se = (alpha * (1.0 - alpha) / paths as f64).sqrt();
+        assert!(
+            (e.value - alpha).abs() <= ORACLE_SIGMAS * se + 2e-3,
+            "P(L <= {q}) = {} vs {alpha}",
+            e.value
+        );
+    }
+}
+
+#[test]
+fn large_pool_loss_fraction_quantiles() {
+    check_large_pool(20_000, 4_000);
+}
+
+#[test]
+fn caps_move_quantiles_exactly() {
+    // Per-loan compensation: min(0.5 × 600 k, 200 k) = 200 k; annual cap 1.5 m.
+    let base = part(&pool(100, 0.02, 0.12, "ratio = 0.5", "1000000000", 5_000));
+    let capped = part(&pool(
+        100,
+        0.02,
+        0.12,
+        "ratio = 0.5\nper_loan_cap = \"200000\"\nannual_cap = \"1500000\"",
+        "1000000000",
+        5_000,
+    ));
+    let g = |claims: f64| (claims / 300_000.0 * 200_000.0).min(1_500_000.0);
+    let a = &base.horizon_samples[H::CLAIMS];
+    let b = &capped.horizon_samples[H::CLAIMS];
+    for (x, y) in a.values().iter().zip(b.values()) {
+        assert!((g(*x) - y).abs() < 1e-6, "{x} -> {y}");
+    }
+    for alpha in [0.5, 0.95, 0.99, 0.999] {
+        assert!((b.quantile(alpha) - g(a.quantile(alpha))).abs() < 1e-6);
+    }
+    // A cap never raises a claim.
+    assert!(a.values().iter().zip(b.values()).all(|(x, y)| y <= x));
+}
+
+#[test]
+fn a_fund_that_pays_k_defaults_falls_short_exactly_when_more_default() {
+    // Each default owes 300 k; the fund holds 4 × 300 k.
+    let k = 4;
+    let s = pool(100, 0.02, 0.12, "ratio = 0.5", "1200000", 20_000);
+    let part = part(&s);
+    let d = &part.horizon_samples[H::DEFAULTS];
+    let short = &part.horizon_samples[H::SHORTFALL];
+    for (dv, sv) in d.values().iter().zip(short.values()) {
+        assert_eq!(*sv > 0.5, *dv > f64::from(k));
+    }
+    let exact: f64 = finite_pool_pmf(100, 0.02, 0.12)[(k as usize + 1)..]
+        .iter()
+        .sum();
+    let r = merge_parts(vec![part]).unwrap();
+    let se = (exact * (1.0 - exact) / 20_000.0).sqrt();
+    assert!(
+        (r.horizon.shortfall_probability - exact).abs() <= ORACLE_SIGMAS * se,
+        "{} vs {exact}",
+        r.horizon.shortfall_probability
+    );
+    // Limited liability: never pays more than it holds.
+    let paid = &merge_parts(vec![self::part(&s)]).unwrap().horizon.fund_paid;
+    assert!(paid.p999 <= 1_200_000.0 + 1e-6);
+}
+
+fn run_with_threads(s: &Scenario, threads: usize) -> FundResult {
+    let settings = Settings::for_scenario(s, FundModel::embedded_default());
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(|| simulate(s, &settings).unwrap())
+}
+
+fn rich_scenario(paths: u64) -> Scenario {
+    scenario(&format!(
+        r#"
+[scenario]
+name = "rich"
+horizon_years = 3
+paths = {paths}
+seed = 3
+[[book.cohort]]
+origination = "uniform"
+count = 300
+amount = {{ median = "2000000", p90 = "6000000", min = "200000", max = "20000000" }}
+tenor_months = {{ 12 = 0.5, 24 = 0.3, 36 = 0.2 }}
+pd_1y = {{ mean = 0.03, dispersion = 0.6, levels = 20 }}
+industry = {{ next_gen_it = 0.5, biomedicine = 0.3, other = 0.2 }}
+bank = {{ "bank-a" = 0.6, "bank-b" = 0.4 }}
+repayment = "amortising"
+[book.growth]
+annual_growth = 0.2
+[risk]
+asset_correlation = "basel_sme"
+sector_share = 0.4
+cycle_persistence = 0.5
+lgd = "collateral"
+[scheme]
+ratio = 0.5
+trigger = "npl"
+recoveries = "pro_rata"
+claim_lag_months = 3
+per_loan_cap = "1000000"
+pause_bank_npl_above = 0.05
+[fund]
+initial_capital = "30000000"
+appropriations = ["0", "10000000"]
+interest_rate = 0.02
+leverage_limit = 15
+[subsidies]
+interest = {{ share = 0.4, cap_per_firm_year = "50000" }}
+valuation_fee = {{ share = 0.5, cap = "100000" }}
+"#
+    ))
+}
+
+#[test]
+fn one_and_two_threads_give_identical_results() {
+    let s = rich_scenario(2_500);
+    assert_eq!(run_with_threads(&s, 1), run_with_threads(&s, 2));
+}
+
+#[test]
+fn three_shards_merge_into_the_whole_run() {
+    let s = rich_scenario(5 * 1024 + 17);
+    let model = FundModel::embedded_default();
+    let whole = simulate(&s, &Settings::for_scenario(&s, model.clone())).unwrap();
+    let mut parts = Vec::new();
+    for i in [3, 1, 2] {
+        let mut settings = Settings::for_scenario(&s, model.clone());
+        settings.shard = crate::rng::Shard::parse(&format!("{i}/3")).unwrap();
+        parts.push(simulate_part(&s, &settings).unwrap());
+    }
+    // Through JSON, as the files travel.
+    let parts: Vec<FundPart> = parts
+        .iter()
+        .map(|p| serde_json::from_str(&serde_json::to_string(p).unwrap()).unwrap())
+        .collect();
+    assert_eq!(merge_parts(parts.clone()).unwrap(), whole);
+    assert_eq!(
+        merge_parts(parts[..2].to_vec()),
+        Err(FundError::MissingShard { index: 2 })
+    );
+    let mut dup = parts.clone();
+    dup[0] = parts[1].clone();
+    assert!(matches!(
+        merge_parts(dup),
+        Err(FundError::DuplicateShard { .. })
+    ));
+    let mut other = parts;
+    other[0].seed += 1;
+    assert!(matches!(
+        merge_parts(other),
+        Err(FundError::PartMismatch { field: "seed", .. })
+    ));
+}
+
+#[test]
+fn draws_do_not_depend_on_the_capital() {
+    let s = rich_scenario(1_500);
+    let model = FundModel::embedded_default();
+    let settings = Settings::for_scenario(&s, model);
+    let a = simulate_with_capital(&s, &settings, crate::money::Money::from_yuan(1)).unwrap();
+    let b = simulate_with_capital(&s, &settings, crate::money::Money::from_yuan(1_000_000_000))
+        .unwrap();
+    // Leverage refuses loans but never changes which loans default or what they lose.
+    assert_eq!(a.horizon.gross_loss, b.horizon.gross_loss);
+    assert_eq!(a.horizon.defaults, b.horizon.defaults);
+    assert!(a.horizon.loans_refused.mean > b.horizon.loans_refused.mean);
+}
+
+use crate::fund::metrics::Y;
+
+/// A two-year book of 200 one-year (or `tenor`-month) loans of 1 m in year 1, LGD 0.6.
+fn book2(scheme: &str, fund: &str, cohort_extra: &str, paths: u64) -> Scenario {
+    let pd = if cohort_extra.contains("pd_1y") {
+        ""
+    } else {
+        "pd_1y = { fixed = 0.03 }"
+    };
+    scenario(&format!(
+        r#"
+[scenario]
+name = "rules"
+horizon_years = 2
+paths = {paths}
+seed = 17
+[[book.cohort]]
+count = 200
+amount = {{ fixed = "1000000" }}
+{pd}
+{cohort_extra}
+[risk]
+asset_correlation = 0.15
+lgd = 0.6
+[scheme]
+{scheme}
+[fund]
+{fund}
+"#
+    ))
+}
+
+const RICH_FUND: &str = "initial_capital = \"1000000000\"";
+
+fn year_values(p: &FundPart, year: usize, q: usize) -> &[f64] {
+    p.year_samples[year][q].values()
+}
+
+fn horizon_values(p: &FundPart, q: usize) -> &[f64] {
+    p.horizon_samples[q].values()
+}
+
+#[test]
+fn npl_trigger_claims_at_default_and_final_loss_after_disposal() {
+    let npl = part(&book2("ratio = 0.5", RICH_FUND, "", 800));
+    let fin = part(&book2(
+        "ratio = 0.5\ntrigger = \"final_loss\"\ndisposal_delay_months = 12",
+        RICH_FUND,
+        "",
+        800,
+    ));
+    for (i, loss) in year_values(&npl, 0, Y::GROSS_LOSS).iter().enumerate() {
+        assert!((year_values(&npl, 0, Y::CLAIMS)[i] - 0.5 * loss).abs() < 1e-6);
+        assert_eq!(year_values(&fin, 0, Y::CLAIMS)[i], 0.0);
+        assert!((year_values(&fin, 1, Y::CLAIMS)[i] - 0.5 * loss).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn pro_rata_recoveries_flow_back_after_an_npl_claim() {
+    let p = part(&book2(
+        "ratio = 0.5\ntrigger = \"npl\"\nrecoveries = \"pro_rata\"\ndisposal_delay_months = 6",
+        RICH_FUND,
+        "",
+        800,
+    ));
+    for i in 0..800 {
+        let defaults = horizon_values(&p, H::DEFAULTS)[i];
+        // Claim on the whole NPL principal (0.5 × 1 m), 0.5 × 400 k recovered back.
+        assert!((horizon_values(&p, H::PAID)[i] - defaults * 500_000.0).abs() < 1e-6);
+        assert!((horizon_values(&p, H::RECOVERIES_TO_FUND)[i] - defaults * 200_000.0).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn leverage_limit_refuses_enrolments_and_reports_them() {
+    let p = part(&book2(
+        "ratio = 0.5",
+        "initial_capital = \"10000000\"\nleverage_limit = 10",
+        "",
+        300,
+    ));
+    assert!(year_values(&p, 0, Y::ENROLLED).iter().all(|v| *v == 100.0));
+    assert!(year_values(&p, 0, Y::REFUSED).iter().all(|v| *v == 100.0));
+    assert!(
+        horizon_values(&p, H::CREDIT_ENABLED)
+            .iter()
+            .all(|v| *v == 100e6)
+    );
+    // Claims only for enrolled loans.
+    for i in 0..300 {
+        assert!(horizon_values(&p, H::CLAIMS)[i] <= 0.5 * horizon_values(&p, H::GROSS_LOSS)[i]);
+    }
+}
+
+#[test]
+fn loss_split_assigns_every_party_its_share() {
+    let p = part(&book2(
+        "loss_split = { fund = 0.54, bank = 0.26, insurer = 0.16, valuation_firm = 0.04 }",
+        RICH_FUND,
+        "",
+        500,
+    ));
+    for i in 0..500 {
+        let g = horizon_values(&p, H::GROSS_LOSS)[i];
+        assert!((horizon_values(&p, H::CLAIMS)[i] - 0.54 * g).abs() < 1e-6);
+        assert!((horizon_values(&p, H::OTHER_PARTIES_LOSS)[i] - 0.20 * g).abs() < 1e-6);
+        assert!((horizon_values(&p, H::BANK_LOSS)[i] - 0.26 * g).abs() < 1e-3);
+    }
+}
+
+#[test]
+fn eu_cap_limits_total_payments_to_the_capped_volume() {
+    let s = scenario(
+        r#"
+[scenario]
+name = "eu"
+horizon_years = 1
+paths = 500
+seed = 4
+[[book.cohort]]
+count = 200
+amount = { fixed = "1000000" }
+pd_1y = { fixed = 0.1 }
+[risk]
+asset_correlation = 0.2
+lgd = 0.6
+[scheme]
+eu_cap = { guarantee_rate = 0.5, cap_rate = 0.2 }
+[fund]
+initial_capital = "1000000000"
+"#,
+    );
+    let p = part(&s);
+    let cap = 200e6 * 0.5 * 0.2;
+    let mut binding = 0;
+    for i in 0..500 {
+        let g = horizon_values(&p, H::GROSS_LOSS)[i];
+        let c = horizon_values(&p, H::CLAIMS)[i];
+        assert!((c - (0.5 * g).min(cap)).abs() < 1e-6, "{c} vs {g}");
+        binding += usize::from(0.5 * g > cap);
+    }
+    assert!(binding > 0, "the cap should bind on some paths");
+}
+
+#[test]
+fn a_bank_over_the_npl_threshold_is_paused_the_next_year() {
+    let p = part(&book2(
+        "ratio = 0.5\npause_bank_npl_above = 0.0",
+        RICH_FUND,
+        "tenor_months = 24",
+        600,
+    ));
+    for i in 0..600 {
+        let paused = year_values(&p, 1, Y::PAUSE)[i] > 0.5;
+        assert_eq!(paused, year_values(&p, 0, Y::DEFAULTS)[i] > 0.0);
+        if paused {
+            assert_eq!(year_values(&p, 1, Y::CLAIMS)[i], 0.0);
+        } else {
+            let g = year_values(&p, 1, Y::GROSS_LOSS)[i];
+            assert!((year_values(&p, 1, Y::CLAIMS)[i] - 0.5 * g).abs() < 1e-6);
+        }
+    }
+}
+
+#[test]
+fn public_recovery_buyer_floor_limits_the_loss() {
+    // Appraised = 1 m / 0.5 = 2 m; the buyer pays up to 30 % of it = 600 k, above the
+    // 400 k a fixed LGD of 0.6 recovers: loss 400 k per default.
+    let p = part(&book2(
+        "ratio = 0.5\nrecovery_buyer_floor = 0.3",
+        RICH_FUND,
+        "pledge_rate = 0.5",
+        400,
+    ));
+    for i in 0..400 {
+        let d = horizon_values(&p, H::DEFAULTS)[i];
+        assert!((horizon_values(&p, H::GROSS_LOSS)[i] - d * 400_000.0).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn subsidies_pay_shares_with_caps() {
+    // Interest: 0.4 × 5 % × 1 m = 20 k a year, capped at 15 k; valuation fee 1 % of the
+    // appraised 1 m / 0.3, half refunded, capped at 10 k → 10 k; PD tiny so nobody defaults.
+    let p = part(&book2(
+        "ratio = 0.5",
+        RICH_FUND,
+        "annual_rate = 0.05\npd_1y = { fixed = 1e-12 }\n[subsidies]\ninterest = { share = 0.4, cap_per_firm_year = \"15000\" }\nvaluation_fee = { share = 0.5, cap = \"10000\" }",
+        50,
+    ));
+    for i in 0..50 {
+        assert_eq!(horizon_values(&p, H::DEFAULTS)[i], 0.0);
+        assert!((year_values(&p, 0, Y::SUBSIDIES)[i] - 200.0 * 25_000.0).abs() < 1e-6);
+        assert_eq!(year_values(&p, 1, Y::SUBSIDIES)[i], 0.0);
+    }
+    // Without the caps: 20 k interest + 16 667 valuation fee per loan.
+    let p = part(&book2(
+        "ratio = 0.5",
+        RICH_FUND,
+        "annual_rate = 0.05\npd_1y = { fixed = 1e-12 }\n[subsidies]\ninterest = { share = 0.4 }\nvaluation_fee = { share = 0.5 }",
+        50,
+    ));
+    let want = 200.0 * (20_000.0 + 0.5 * 0.01 * 1e6 / 0.3);
+    assert!((year_values(&p, 0, Y::SUBSIDIES)[0] - want).abs() < 1e-3);
+}
+
+#[test]
+fn unlimited_liability_lets_the_balance_go_negative_and_counts_a_shortfall() {
+    let p = part(&pool(
+        100,
+        0.02,
+        0.12,
+        "ratio = 0.5\nliability_limited_to_balance = false",
+        "600000",
+        3_000,
+    ));
+    for i in 0..3_000 {
+        let d = horizon_values(&p, H::DEFAULTS)[i];
+        assert!((horizon_values(&p, H::PAID)[i] - d * 300_000.0).abs() < 1e-6);
+        assert_eq!(horizon_values(&p, H::SHORTFALL)[i] > 0.5, d > 2.0);
+        assert!((year_values(&p, 0, Y::BALANCE_END)[i] - (600_000.0 - d * 300_000.0)).abs() < 1e-6);
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+
+        #[test]
+        fn claims_are_monotone_in_ratio_and_caps(
+            r1 in 0.0f64..1.0, r2 in 0.0f64..1.0,
+            c1 in 0u32..600_000, c2 in 0u32..600_000,
+        ) {
+            let (rl, rh) = if r1 <= r2 { (r1, r2) } else { (r2, r1) };
+            let (cl, ch) = if c1 <= c2 { (c1, c2) } else { (c2, c1) };
+            let run = |r: f64, c: u32| part(&pool(
+                60, 0.04, 0.15,
+                &format!("ratio = {r}\nper_loan_cap = \"{c}\""),
+                "1000000000", 300,
+            ));
+            let lo = run(rl, cl);
+            let hi_ratio = run(rh, cl);
+            let hi_cap = run(rl, ch);
+            for i in 0..300 {
+                let base = horizon_values(&lo, H::CLAIMS)[i];
+                prop_assert!(base <= horizon_values(&hi_ratio, H::CLAIMS)[i] + 1e-6);
+                prop_assert!(base <= horizon_values(&hi_cap, H::CLAIMS)[i] + 1e-6);
+            }
+        }
+
+        #[test]
+        fn a_limited_fund_never_pays_more_than_it_holds_and_losses_add_up(
+            capital in 0u64..20_000_000, ratio in 0.0f64..1.0, appropriation in 0u64..5_000_000,
+        ) {
+            let s = scenario(&format!(r#"
+[scenario]
+name = "prop"
+horizon_years = 3
+paths = 200
+seed = 8
+[[book.cohort]]
+origination = "uniform"
+count = 80
+amount = {{ fixed = "1000000" }}
+tenor_months = {{ 12 = 0.5, 24 = 0.5 }}
+pd_1y = {{ fixed = 0.05 }}
+[risk]
+asset_correlation = 0.2
+lgd = 0.7
+[scheme]
+ratio = {ratio}
+trigger = "npl"
+recoveries = "pro_rata"
+disposal_delay_months = 9
+[fund]
+initial_capital = "{capital}"
+appropriations = ["0", "{appropriation}", "{appropriation}"]
+"#));
+            let p = part(&s);
+            for i in 0..200 {
+                for y in 0..3 {
+                    prop_assert!(year_values(&p, y, Y::BALANCE_END)[i] >= -1e-6);
+                    prop_assert!(year_values(&p, y, Y::PAID)[i] <= year_values(&p, y, Y::CLAIMS)[i] + 1e-6);
+                }
+                let paid = horizon_values(&p, H::PAID)[i];
+                let recovered = horizon_values(&p, H::RECOVERIES_TO_FUND)[i];
+                prop_assert!(paid <= capital as f64 + 2.0 * appropriation as f64 + recovered + 1e-6);
+                let total = horizon_values(&p, H::BANK_LOSS)[i] + paid - recovered
+                    + horizon_values(&p, H::OTHER_PARTIES_LOSS)[i];
+                prop_assert!((total - horizon_values(&p, H::GROSS_LOSS)[i]).abs() < 1e-3);
+            }
+        }
+    }
+}

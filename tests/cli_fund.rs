@@ -1,0 +1,191 @@
+//! `ipledge fund simulate` and `ipledge validate` on scenarios, through the real binary.
+
+use std::path::Path;
+use std::process::Command;
+
+fn ipledge(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ipledge"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const GOOD: &str = r#"
+[scenario]
+name = "cli"
+horizon_years = 2
+paths = 1500
+seed = 9
+[[book.cohort]]
+count = 50
+amount = { fixed = "1000000" }
+pd_1y = { fixed = 0.03 }
+[scheme]
+ratio = 0.5
+[fund]
+initial_capital = "2000000"
+"#;
+
+#[test]
+fn simulate_prints_one_json_document_with_the_spec_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), GOOD).unwrap();
+    let (code, out, err) = ipledge(
+        dir.path(),
+        &["fund", "simulate", "s.toml", "--paths", "1200"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["scenario"], "cli");
+    assert_eq!(v["paths"], 1200);
+    assert_eq!(v["seed"], 9);
+    assert_eq!(v["model_sha256"].as_str().unwrap().len(), 64);
+    for key in [
+        "loans_enrolled",
+        "defaults",
+        "gross_loss",
+        "fund_claims",
+        "fund_paid",
+        "subsidies",
+        "fund_balance_end",
+        "shortfall_probability",
+        "pause_probability",
+    ] {
+        assert!(!v["years"][0][key].is_null(), "years[0].{key}");
+    }
+    for key in [
+        "defaults",
+        "gross_loss",
+        "fund_claims",
+        "fund_paid",
+        "bank_loss",
+        "subsidies",
+        "shortfall_probability",
+        "shortfall_probability_stderr",
+        "credit_enabled",
+        "leverage_achieved",
+        "cost_per_credit",
+    ] {
+        assert!(!v["horizon"][key].is_null(), "horizon.{key}");
+    }
+    for key in ["mean", "stderr", "sd", "p50", "p95", "p99", "p999", "es99"] {
+        assert!(v["horizon"]["fund_claims"][key].is_number(), "{key}");
+    }
+    // Same seed, different thread count: same document.
+    let (_, again, _) = ipledge(
+        dir.path(),
+        &[
+            "fund",
+            "simulate",
+            "s.toml",
+            "--paths",
+            "1200",
+            "--threads",
+            "1",
+        ],
+    );
+    assert_eq!(out, again);
+    let (code, table, _) = ipledge(
+        dir.path(),
+        &["fund", "simulate", "s.toml", "--format", "table"],
+    );
+    assert_eq!(code, 0);
+    assert!(table.contains("shortfall probability"), "{table}");
+}
+
+#[test]
+fn shards_write_parts_and_need_an_out_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), GOOD).unwrap();
+    let (code, _, err) = ipledge(
+        dir.path(),
+        &["fund", "simulate", "s.toml", "--shard", "1/2"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--out"), "{err}");
+    let (code, _, err) = ipledge(
+        dir.path(),
+        &[
+            "fund", "simulate", "s.toml", "--shard", "3/2", "--out", "p.json",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    let (code, out, err) = ipledge(
+        dir.path(),
+        &[
+            "fund", "simulate", "s.toml", "--shard", "2/2", "--out", "p.json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty());
+    let part: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("p.json")).unwrap()).unwrap();
+    assert_eq!(part["shard_index"], 1);
+    assert_eq!(part["shard_count"], 2);
+    assert_eq!(part["scenario"], "cli");
+    assert_eq!(part["seed"], 9);
+    assert_eq!(part["model_sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn bad_scenarios_exit_2_naming_every_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = r#"
+scheme = "schemes/atlantis.toml"
+[scenario]
+name = "bad"
+horizon_years = 2
+[[book.cohort]]
+count = -3
+amount = { fixed = "1000000" }
+pd_1y = { fixed = 0.02 }
+industry = { quantum_widgets = 0.5, other = 0.3 }
+[fund]
+initial_capital = "1000000"
+"#;
+    std::fs::write(dir.path().join("bad.toml"), bad).unwrap();
+    let (code, out, err) = ipledge(dir.path(), &["fund", "simulate", "bad.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    for needle in [
+        "book.cohort[0].count",
+        "book.cohort[0].industry.quantum_widgets: unknown industry",
+        "book.cohort[0].industry: weights must sum to 1",
+        "scheme: unknown scheme preset",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in\n{err}");
+    }
+    let bad_scheme = GOOD.replace(
+        "ratio = 0.5",
+        "ratio = 1.5\nper_loan_cap = \"-100\"\nloss_split = { fund = 0.5, bank = 0.4 }",
+    );
+    std::fs::write(dir.path().join("bad2.toml"), bad_scheme).unwrap();
+    let (code, _, err) = ipledge(dir.path(), &["validate", "bad2.toml"]);
+    assert_eq!(code, 2, "{err}");
+    for needle in [
+        "scheme.ratio: must be a share",
+        "scheme.per_loan_cap: must be >= 0",
+        "scheme.loss_split: shares must sum to 1",
+    ] {
+        assert!(err.contains(needle), "missing `{needle}` in\n{err}");
+    }
+}
+
+#[test]
+fn validate_recognises_scenarios_and_schemes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (code, out, err) = ipledge(root, &["validate", "scenarios/schemes/weihai.toml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("valid scheme weihai"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), GOOD).unwrap();
+    let (code, out, _) = ipledge(dir.path(), &["validate", "s.toml"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("valid scenario cli"), "{out}");
+}
