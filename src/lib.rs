@@ -19,6 +19,7 @@ pub mod rng;
 pub mod scenario;
 pub mod scheme;
 pub mod stats;
+pub mod valuation;
 
 #[cfg(feature = "server")]
 pub mod api;
