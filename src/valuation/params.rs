@@ -254,10 +254,6 @@ pub struct GradeMin {
 /// Proxy weights of the legal value degree.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[expect(
-    missing_docs,
-    reason = "one field per proxy, documented in the model file"
-)]
 pub struct LegalWeights {
     /// `remaining_term` (see the model file).
     pub remaining_term: f64,
@@ -276,10 +272,6 @@ pub struct LegalWeights {
 /// Proxy weights of the technical value degree.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[expect(
-    missing_docs,
-    reason = "one field per proxy, documented in the model file"
-)]
 pub struct TechnicalWeights {
     /// `citations` (see the model file).
     pub citations: f64,
@@ -294,10 +286,6 @@ pub struct TechnicalWeights {
 /// Proxy weights of the economic value degree.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[expect(
-    missing_docs,
-    reason = "one field per proxy, documented in the model file"
-)]
 pub struct EconomicWeights {
     /// `revenue` (see the model file).
     pub revenue: f64,
@@ -310,10 +298,6 @@ pub struct EconomicWeights {
 /// Scales of the score proxies.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[expect(
-    missing_docs,
-    reason = "one field per scale, documented in the model file"
-)]
 pub struct ScoreScale {
     /// `claims_full` (see the model file).
     pub claims_full: f64,
