@@ -14,6 +14,7 @@ pub mod fund;
 pub mod fund_tools;
 #[cfg(feature = "server")]
 pub mod serve;
+pub mod value;
 
 use crate::input::InputErrors;
 use crate::model::{Model, ModelError};
@@ -29,6 +30,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Value a pledged IP portfolio (assets.json or assets.csv): income-approach Monte Carlo,
+    /// liquidation value, CNIPA high-value verdicts and indicator scores.
+    Value(value::ValueArgs),
     /// Risk-compensation fund simulation.
     Fund {
         #[command(subcommand)]
@@ -176,6 +180,7 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
+        Command::Value(args) => value::run(&args),
         Command::Validate { file } => validate(&file),
         Command::Fund { command } => fund::run(command),
         #[cfg(feature = "server")]
@@ -185,9 +190,39 @@ fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// An asset list, if `file` looks like one: any `.csv`, or JSON whose top level is an array
+/// or an object with an `assets` key.
+fn asset_list(file: &Path, text: &str) -> Option<Result<Vec<crate::asset::Asset>, InputErrors>> {
+    if value::is_csv(file) {
+        return Some(crate::asset::parse_csv(text));
+    }
+    if !file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        return None;
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Array(_)) => Some(crate::asset::parse_json(text)),
+        Ok(serde_json::Value::Object(m)) if m.contains_key("assets") => {
+            Some(crate::asset::parse_json(text))
+        }
+        _ => None,
+    }
+}
+
 /// `ipledge validate FILE`: recognises the kind of input and checks it.
 fn validate(file: &Path) -> Result<(), CliError> {
     let text = read_text(file)?;
+    if let Some(assets) = asset_list(file, &text) {
+        let assets = assets.map_err(|e| CliError::bad_input(file, e))?;
+        println!(
+            "{}: valid asset list ({} assets)",
+            file.display(),
+            assets.len()
+        );
+        return Ok(());
+    }
     let is_model = file.extension().is_some_and(|e| e == "toml") && text.contains("[model]");
     if is_model {
         let model =
