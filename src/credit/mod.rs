@@ -12,6 +12,7 @@ pub mod code;
 pub mod decision;
 pub mod eligibility;
 pub mod layers;
+pub mod lgd;
 pub mod master_scale;
 pub mod normal;
 pub mod params;
