@@ -6,10 +6,10 @@
 //!
 //! **Conditioning.** Every path is a default path: instead of simulating all borrowers and
 //! keeping the ~PD share that default, each path draws the latent variable from its law
-//! *given* default, `X = Φ⁻¹(U·PD_tenor)` with `U` uniform, then the industry factor from its
-//! law given X, `I = β·X + √(1−β²)·Z` with `β = Cov(I, X) = √(ρ·s)`. This is exact (no
-//! weights, no wasted paths), so the standard errors are those of plain means over `paths`
-//! default scenarios.
+//! *given* default, `X = Φ⁻¹(U·PD_tenor)` with `U` uniform, then the factors from their law
+//! given X: with `a = √(ρ(1−s))` and `b = √(ρ·s)`, `C = a·X + √(1−a²)·Z₁` and
+//! `I = b·(X − a·C)/(1−a²) + √(1 − b²/(1−a²))·Z₂`. This is exact (no weights, no wasted
+//! paths), so the standard errors are those of plain means over `paths` default scenarios.
 //!
 //! **Default time.** Hazard-consistent with the tenor PD and tied to the same draw: the
 //! cumulative PD is `F(t) = 1 − (1 − PD_1y)^t` (the compounding of `tenor_pd`) and the
@@ -17,8 +17,9 @@
 //! tenor and deeper latent values default earlier. The default month is `⌈12·τ⌉`.
 //!
 //! **Per path:** EAD from the repayment schedule in that month; recovery = the collateral's
-//! liquidation value at τ under the *same* industry draw I (wrong-way risk: in paths where the
-//! sector is down the borrower defaults more and its IP sells for less), raised to the
+//! liquidation value at τ under the *same* common and industry draws C and I (wrong-way risk:
+//! in paths where the economy or the sector is down the borrower defaults more and its IP
+//! sells for less), raised to the
 //! scheme's public-buyer floor when it has one, plus other collateral after its haircut;
 //! loss = max(EAD − recovery, 0); then guarantee, insurance and the fund in that order
 //! ([`Layers`]; the guarantor's own default is taken in expectation, both branches weighted by
@@ -43,9 +44,9 @@ use crate::stats::{Estimate, Sample, Stats};
 
 /// What the LGD simulation needs to know about the pledged collateral.
 pub trait CollateralModel: Sync {
-    /// One path of the collateral's liquidation value (CNY) if the borrower defaults
-    /// `default_years` from now while its industry factor is `industry_z` (standard normal).
-    fn liquidation_at_default(&self, rng: &mut Stream, default_years: f64, industry_z: f64) -> f64;
+    /// One path of the collateral's liquidation value (CNY) in the default scenario `event`
+    /// (default time, common and industry factors).
+    fn liquidation_at_default(&self, rng: &mut Stream, event: &DefaultEvent) -> f64;
 }
 
 /// Collateral with no value (no pledged IP): the recovery is only other collateral.
@@ -53,7 +54,7 @@ pub trait CollateralModel: Sync {
 pub struct NoCollateral;
 
 impl CollateralModel for NoCollateral {
-    fn liquidation_at_default(&self, _: &mut Stream, _: f64, _: f64) -> f64 {
+    fn liquidation_at_default(&self, _: &mut Stream, _: &DefaultEvent) -> f64 {
         0.0
     }
 }
@@ -77,9 +78,16 @@ impl DefaultModel {
         super::scorecard::tenor_pd(self.pd_1y, self.tenor_months)
     }
 
-    /// Correlation β of the industry factor with the latent variable: `√(ρ·s)`.
+    /// Loading (and correlation with the latent variable) of the industry factor: `√(ρ·s)`.
     pub fn industry_beta(&self) -> f64 {
         (self.asset_correlation * self.sector_share).max(0.0).sqrt()
+    }
+
+    /// Loading of the common factor: `√(ρ·(1−s))`.
+    pub fn common_beta(&self) -> f64 {
+        (self.asset_correlation * (1.0 - self.sector_share))
+            .max(0.0)
+            .sqrt()
     }
 }
 
@@ -88,6 +96,8 @@ impl DefaultModel {
 pub struct DefaultEvent {
     /// The borrower's latent variable (below the default threshold).
     pub latent: f64,
+    /// The common factor on this path.
+    pub common_z: f64,
     /// The borrower's industry factor on this path.
     pub industry_z: f64,
     /// Default time in years from now, in (0, tenor].
@@ -105,9 +115,14 @@ fn open_uniform(rng: &mut Stream) -> f64 {
 pub fn draw_default(rng: &mut Stream, model: &DefaultModel, pd_tenor: f64) -> DefaultEvent {
     let p = open_uniform(rng) * pd_tenor;
     let latent = normal::inverse_cdf(p);
-    let beta = model.industry_beta();
-    let z: f64 = StandardNormal.sample(rng);
-    let industry_z = beta * latent + (1.0 - beta * beta).max(0.0).sqrt() * z;
+    let a = model.common_beta();
+    let b = model.industry_beta();
+    let z1: f64 = StandardNormal.sample(rng);
+    let z2: f64 = StandardNormal.sample(rng);
+    let one_minus_a2 = (1.0 - a * a).max(f64::MIN_POSITIVE);
+    let common_z = a * latent + one_minus_a2.sqrt() * z1;
+    let industry_z = b * (latent - a * common_z) / one_minus_a2
+        + (1.0 - b * b / one_minus_a2).max(0.0).sqrt() * z2;
     let tenor_years = f64::from(model.tenor_months) / 12.0;
     let years = if model.pd_1y >= 1.0 {
         0.0
@@ -117,6 +132,7 @@ pub fn draw_default(rng: &mut Stream, model: &DefaultModel, pd_tenor: f64) -> De
     let month = ((years * 12.0).ceil() as u32).clamp(1, model.tenor_months.max(1));
     DefaultEvent {
         latent,
+        common_z,
         industry_z,
         years: years.max(0.0),
         month,
@@ -252,7 +268,7 @@ pub fn simulate<C: CollateralModel>(
                 let event = draw_default(rng, default, pd_tenor);
                 let ead = loss.amount * loss.schedule.exposure_in_month(event.month);
                 let ip = collateral
-                    .liquidation_at_default(rng, event.years, event.industry_z)
+                    .liquidation_at_default(rng, &event)
                     .max(loss.ip_recovery_floor)
                     .max(0.0);
                 let recovery = ip + loss.other_recovery;
@@ -313,7 +329,8 @@ mod tests {
     }
 
     impl CollateralModel for Lognormal {
-        fn liquidation_at_default(&self, _: &mut Stream, _: f64, z: f64) -> f64 {
+        fn liquidation_at_default(&self, _: &mut Stream, e: &DefaultEvent) -> f64 {
+            let z = e.industry_z;
             self.value * (self.sigma * z - 0.5 * self.sigma * self.sigma).exp()
         }
     }
@@ -329,25 +346,34 @@ mod tests {
 
     #[test]
     fn conditional_draws_match_the_truncated_normal_oracles() {
-        // E[I | X < c] = −β φ(c) / Φ(c); P(τ ≤ 1 y | τ ≤ 3 y) = PD_1y / PD_3y.
-        let m = model(0.03, 36, 0.5);
+        // E[I | X < c] = −b φ(c) / Φ(c), E[C | X < c] = −a φ(c) / Φ(c);
+        // P(τ ≤ 1 y | τ ≤ 3 y) = PD_1y / PD_3y.
+        let m = model(0.03, 36, 0.3);
         let pd = m.pd_tenor();
         let c = normal::inverse_cdf(pd);
         let phi = (-0.5 * c * c).exp() / (2.0 * std::f64::consts::PI).sqrt();
         let exact_mean = -m.industry_beta() * phi / pd;
+        let exact_common = -m.common_beta() * phi / pd;
         let mut rng = rng::stream(5, Domain::Credit, 0);
         let mut z = Sample::new();
+        let mut common = Sample::new();
         let mut first_year = EventCount::default();
         for _ in 0..40_000 {
             let e = draw_default(&mut rng, &m, pd);
             assert!(e.latent < c && e.month >= 1 && e.month <= 36);
             z.push(e.industry_z);
+            common.push(e.common_z);
             first_year.record(e.years <= 1.0);
         }
         assert!(
             z.mean().agrees_with(exact_mean),
             "{:?} vs {exact_mean}",
             z.mean()
+        );
+        assert!(
+            common.mean().agrees_with(exact_common),
+            "{:?} vs {exact_common}",
+            common.mean()
         );
         assert!(first_year.estimate().agrees_with(0.03 / pd));
     }
