@@ -7,6 +7,7 @@
 //! never depend on the CLI, HTTP, SQL or chart code, which sit behind cargo features.
 //! See `ARCHITECTURE.md` for the module map and `../shared/SPEC.md` for the contract.
 
+pub mod asset;
 pub mod credit;
 pub mod fund;
 pub mod input;
@@ -18,6 +19,7 @@ pub mod rng;
 pub mod scenario;
 pub mod scheme;
 pub mod stats;
+pub mod valuation;
 
 #[cfg(feature = "server")]
 pub mod api;

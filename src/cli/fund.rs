@@ -18,6 +18,12 @@ use crate::scenario::{Scenario, ScenarioError};
 pub enum FundCommand {
     /// Simulate a scenario's fund over its horizon (SPEC §4 result JSON).
     Simulate(SimulateArgs),
+    /// The smallest initial capital whose horizon shortfall probability is at most a target.
+    Size(super::fund_tools::SizeArgs),
+    /// A grid over scenario keys: one simulation and one row per point.
+    Sweep(super::fund_tools::SweepArgs),
+    /// Merge shard parts into exactly the unsharded result.
+    Merge(super::fund_tools::MergeArgs),
 }
 
 /// Arguments of `fund simulate`.
@@ -46,12 +52,22 @@ pub struct SimulateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
+    /// Also write a self-contained HTML report (fan chart, claims histogram, shortfall by
+    /// year, summary tables) to this file.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Language of the report: zh or en.
+    #[arg(long, default_value = "en")]
+    pub lang: crate::report::Lang,
 }
 
 /// Runs a `fund` subcommand.
 pub fn run(command: FundCommand) -> Result<(), CliError> {
     match command {
         FundCommand::Simulate(args) => simulate(&args),
+        FundCommand::Size(args) => super::fund_tools::size(&args),
+        FundCommand::Sweep(args) => super::fund_tools::sweep(&args),
+        FundCommand::Merge(args) => super::fund_tools::merge(&args),
     }
 }
 
@@ -156,6 +172,12 @@ fn simulate(args: &SimulateArgs) -> Result<(), CliError> {
     if shard.is_some() && args.out.is_none() {
         return Err(CliError::Usage("--shard needs --out FILE".to_string()));
     }
+    if shard.is_some() && args.report.is_some() {
+        return Err(CliError::Usage(
+            "--report needs the whole run: merge the shards with `fund merge`, then report"
+                .to_string(),
+        ));
+    }
     if args.paths == Some(0) {
         return Err(CliError::Usage("--paths must be at least 1".to_string()));
     }
@@ -184,6 +206,9 @@ fn simulate(args: &SimulateArgs) -> Result<(), CliError> {
     let result = with_threads(args.threads, || fund::simulate(&scenario, &settings))?
         .map_err(|e| CliError::Internal(e.to_string()))?;
     bar.finish();
+    if let Some(path) = &args.report {
+        write_report(path, &result, args.lang)?;
+    }
     match (&args.out, args.format) {
         (Some(out), _) => write_json(out, &result),
         (None, Format::Json) => print_json(&result),
@@ -194,10 +219,26 @@ fn simulate(args: &SimulateArgs) -> Result<(), CliError> {
     }
 }
 
+/// Writes the HTML report of `result` to `path`.
+pub fn write_report(
+    path: &Path,
+    result: &FundResult,
+    lang: crate::report::Lang,
+) -> Result<(), CliError> {
+    let html =
+        crate::report::render_html(result, lang).map_err(|e| CliError::Internal(e.to_string()))?;
+    std::fs::write(path, html).map_err(|source| CliError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    eprintln!("wrote report to {}", path.display());
+    Ok(())
+}
+
 /// Writes one JSON document to a file.
 pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), CliError> {
     let text = serde_json::to_string(value).map_err(|e| CliError::Internal(e.to_string()))?;
-    std::fs::write(path, text).map_err(|source| CliError::Read {
+    std::fs::write(path, text).map_err(|source| CliError::Write {
         path: path.to_path_buf(),
         source,
     })

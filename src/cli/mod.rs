@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod fund;
+pub mod fund_tools;
 #[cfg(feature = "server")]
 pub mod serve;
 
@@ -81,6 +82,14 @@ pub enum CliError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// An output file could not be written (exit 2: the user named it).
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The path given.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// A bad flag value (exit 2).
     #[error("{0}")]
     Usage(String),
@@ -93,7 +102,10 @@ impl CliError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::BadInput { .. } | CliError::Read { .. } | CliError::Usage(_) => 2,
+            CliError::BadInput { .. }
+            | CliError::Read { .. }
+            | CliError::Write { .. }
+            | CliError::Usage(_) => 2,
             CliError::Internal(_) => 1,
         }
     }

@@ -41,6 +41,7 @@ fn simple_run_has_the_expected_shape() {
 
 use crate::fund::metrics::H;
 use crate::fund::normal::{norm_cdf, norm_inv};
+use crate::money::Money;
 use crate::stats::{EventCount, tolerance::ORACLE_SIGMAS};
 
 /// A one-year homogeneous book: `n` bullet loans of 1 m, 12 months, PD `p`, correlation
@@ -657,4 +658,48 @@ appropriations = ["0", "{appropriation}", "{appropriation}"]
             }
         }
     }
+}
+
+#[test]
+fn size_finds_the_capital_of_the_exact_finite_pool_quantile() {
+    // Each default owes 300 k. With liability limited to the balance the fund falls short iff
+    // more than capital / 300 k loans default, so the smallest capital with
+    // P(shortfall) <= 5 % is 300 k x the smallest k with P(D > k) <= 5 % (Vasicek finite
+    // pool, numerical integration). With resolution 300 k the search lands on a multiple of
+    // 300 k: the empirical k* must be the exact one or a neighbour whose exact tail is within
+    // 4 standard errors of the target.
+    let paths = 20_000u64;
+    let s = pool(
+        100,
+        0.02,
+        0.12,
+        "ratio = 0.5\nliability_limited_to_balance = true",
+        "300000",
+        paths,
+    );
+    let settings = Settings::for_scenario(&s, FundModel::embedded_default());
+    let search = size::SizeSettings {
+        target: 0.05,
+        resolution: Money::from_yuan(300_000),
+        max_capital: Money::from_yuan(30_000_000),
+        start: Money::from_yuan(300_000),
+    };
+    let answer = size::size_with(&search, |capital| {
+        simulate_with_capital(&s, &settings, capital)
+    })
+    .unwrap();
+    let pmf = finite_pool_pmf(100, 0.02, 0.12);
+    let tail = |k: usize| pmf[(k + 1)..].iter().sum::<f64>();
+    let exact_k = (0..100).find(|&k| tail(k) <= 0.05).unwrap();
+    let k = (answer.initial_capital.to_f64() / 300_000.0).round() as usize;
+    let se = (0.05f64 * 0.95 / paths as f64).sqrt();
+    assert!(
+        k == exact_k || (tail(k.min(exact_k)) - 0.05).abs() <= ORACLE_SIGMAS * se,
+        "search gave k = {k}, exact k = {exact_k} (tails {} / {})",
+        tail(k),
+        tail(exact_k)
+    );
+    assert!(answer.shortfall_probability <= 0.05);
+    assert!(answer.bracket.below_shortfall_probability.unwrap() > 0.05);
+    assert!((answer.shortfall_probability - tail(k)).abs() <= ORACLE_SIGMAS * se);
 }

@@ -30,78 +30,8 @@ pub use raw::{
     DEFAULT_VALUATION_FEE_RATE, RawScenario,
 };
 
-/// The industries a loan can belong to: the 7 strategic emerging industries named in the
-/// seeds, plus `other`. Each has its own Gaussian factor in the fund simulator.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Industry {
-    /// 节能环保.
-    EnergySavingEnvironmental,
-    /// 新一代信息技术.
-    NextGenIt,
-    /// 生物医药.
-    Biomedicine,
-    /// 高端装备制造.
-    HighEndEquipment,
-    /// 新能源.
-    NewEnergy,
-    /// 新材料.
-    NewMaterials,
-    /// 新能源汽车.
-    NewEnergyVehicles,
-    /// Anything else.
-    Other,
-}
-
-impl Industry {
-    /// All industries, in factor order.
-    pub const ALL: [Industry; 8] = [
-        Industry::EnergySavingEnvironmental,
-        Industry::NextGenIt,
-        Industry::Biomedicine,
-        Industry::HighEndEquipment,
-        Industry::NewEnergy,
-        Industry::NewMaterials,
-        Industry::NewEnergyVehicles,
-        Industry::Other,
-    ];
-
-    /// The snake_case name used in files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Industry::EnergySavingEnvironmental => "energy_saving_environmental",
-            Industry::NextGenIt => "next_gen_it",
-            Industry::Biomedicine => "biomedicine",
-            Industry::HighEndEquipment => "high_end_equipment",
-            Industry::NewEnergy => "new_energy",
-            Industry::NewMaterials => "new_materials",
-            Industry::NewEnergyVehicles => "new_energy_vehicles",
-            Industry::Other => "other",
-        }
-    }
-
-    /// Parses a file name of an industry.
-    pub fn from_name(name: &str) -> Option<Industry> {
-        Industry::ALL.into_iter().find(|i| i.name() == name)
-    }
-
-    /// Index of the industry's factor (0..8).
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
+/// The industries a loan can belong to (defined with the assets, shared by every layer).
+pub use crate::asset::Industry;
 
 /// When a cohort's loans are originated inside their year.
 #[derive(

@@ -1,0 +1,334 @@
+//! `ipledge fund size|sweep|merge`: the fund tools built on the simulator. Translation only:
+//! the search lives in [`crate::fund::size`], the grid in [`crate::fund::sweep`], the exact
+//! shard merge in [`crate::fund::merge_parts`].
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use super::fund::{load_fund_model, load_scenario, table, with_threads, write_json, write_report};
+use super::{CliError, Format, print_json, read_text};
+use crate::fund::size::{SizeError, SizeResult, SizeSettings};
+use crate::fund::sweep::{self, Axis, SweepError, SweepResult, SweepRow};
+use crate::fund::{self, FundPart, Settings};
+use crate::money::Money;
+use crate::scenario::DirResolver;
+
+/// Arguments of `fund size`.
+#[derive(Debug, Args)]
+pub struct SizeArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Largest acceptable probability that the fund cannot pay a claim in full over the
+    /// horizon.
+    #[arg(long)]
+    pub max_shortfall_prob: f64,
+    /// Width of the final bracket in CNY; the answer is a multiple of it.
+    #[arg(long, default_value = "100000")]
+    pub resolution: Money,
+    /// Give up above this initial capital (CNY).
+    #[arg(long, default_value = "100000000000")]
+    pub max_capital: Money,
+    /// Number of paths of every candidate (overrides the scenario's).
+    #[arg(long)]
+    pub paths: Option<u64>,
+    /// Seed of every candidate (overrides the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Model file (overrides the scenario's `model` and the embedded default).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+}
+
+/// Output format of `fund sweep`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum SweepFormat {
+    /// One JSON document.
+    #[default]
+    Json,
+    /// Comma-separated values, a header and one row per grid point.
+    Csv,
+    /// A readable table.
+    Table,
+}
+
+/// Arguments of `fund sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// A swept key and its values, `KEY=V1,V2,...` (dotted scenario key, e.g.
+    /// `scheme.ratio=0.2,0.4` or `book.cohort[0].count=100,200`); repeat for a grid.
+    #[arg(long = "set", required = true)]
+    pub set: Vec<String>,
+    /// Number of paths of every point (overrides the scenario's).
+    #[arg(long)]
+    pub paths: Option<u64>,
+    /// Seed of every point (overrides the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Model file (overrides the scenario's `model` and the embedded default).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Write the output to this file instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SweepFormat::Json)]
+    pub format: SweepFormat,
+}
+
+/// Arguments of `fund merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shard parts written by `fund simulate --shard I/N --out FILE`, in any order.
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Write the merged result to this file instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// Also write the merged result's HTML report to this file.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Language of the report: zh or en.
+    #[arg(long, default_value = "en")]
+    pub lang: crate::report::Lang,
+}
+
+fn check_paths(paths: Option<u64>) -> Result<(), CliError> {
+    if paths == Some(0) {
+        return Err(CliError::Usage("--paths must be at least 1".to_string()));
+    }
+    Ok(())
+}
+
+/// `fund size`: bisection on the initial capital with common random numbers.
+pub fn size(args: &SizeArgs) -> Result<(), CliError> {
+    check_paths(args.paths)?;
+    let scenario = load_scenario(&args.scenario)?;
+    let model = load_fund_model(&args.scenario, &scenario, args.model.as_deref())?;
+    let mut settings = Settings::for_scenario(&scenario, model);
+    settings.paths = args.paths.unwrap_or(scenario.paths);
+    settings.seed = args.seed.unwrap_or(scenario.seed);
+    let search = SizeSettings {
+        target: args.max_shortfall_prob,
+        resolution: args.resolution,
+        max_capital: args.max_capital,
+        start: scenario.fund.initial_capital,
+    };
+    let outcome = with_threads(args.threads, || {
+        fund::size::size_with(&search, |capital| {
+            fund::simulate_with_capital(&scenario, &settings, capital)
+        })
+    })?;
+    let result = outcome.map_err(|e| match e {
+        SizeError::BadSetting { .. } | SizeError::Unreachable { .. } => {
+            CliError::Usage(e.to_string())
+        }
+        other => CliError::Internal(other.to_string()),
+    })?;
+    match args.format {
+        Format::Json => print_json(&result),
+        Format::Table => {
+            println!("{}", size_table(&result));
+            Ok(())
+        }
+    }
+}
+
+fn size_table(r: &SizeResult) -> String {
+    let mut t = comfy_table::Table::new();
+    t.set_header(vec!["initial capital (CNY)", "P(shortfall)", "stderr"]);
+    if let (Some(below), Some(p)) = (r.bracket.below, r.bracket.below_shortfall_probability) {
+        t.add_row(vec![below.to_string(), format!("{p:.4}"), String::new()]);
+    }
+    t.add_row(vec![
+        r.initial_capital.to_string(),
+        format!("{:.4}", r.shortfall_probability),
+        format!("{:.4}", r.shortfall_probability_stderr),
+    ]);
+    format!(
+        "scenario {} | seed {} | paths {} | target P(shortfall) <= {} | {} simulations, resolution {}\n\
+         smallest initial capital: {} (CNY)\n{t}\n\nsimulation at the answer:\n{}",
+        r.scenario,
+        r.seed,
+        r.paths,
+        r.target_shortfall_probability,
+        r.evaluations,
+        r.resolution,
+        r.initial_capital,
+        table(&r.result)
+    )
+}
+
+fn sweep_error(file: &Path, e: SweepError) -> CliError {
+    match e {
+        SweepError::Invalid { point, errors } => CliError::BadInput {
+            file: format!("{} at {point}", file.display()),
+            errors,
+        },
+        SweepError::Simulation { .. } => CliError::Internal(e.to_string()),
+        other => CliError::Usage(other.to_string()),
+    }
+}
+
+/// `fund sweep`: one simulation per grid point, common random numbers across the grid.
+pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
+    check_paths(args.paths)?;
+    let text = read_text(&args.scenario)?;
+    let base = load_scenario(&args.scenario)?;
+    let model = load_fund_model(&args.scenario, &base, args.model.as_deref())?;
+    let axes: Vec<Axis> = args
+        .set
+        .iter()
+        .map(|a| Axis::parse(a))
+        .collect::<Result<_, _>>()
+        .map_err(|e| sweep_error(&args.scenario, e))?;
+    let dir = args
+        .scenario
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let resolver = DirResolver(dir);
+    let outcome = with_threads(args.threads, || {
+        sweep::run(&text, &resolver, &axes, |scenario| {
+            let mut settings = Settings::for_scenario(scenario, model.clone());
+            settings.paths = args.paths.unwrap_or(base.paths);
+            settings.seed = args.seed.unwrap_or(base.seed);
+            fund::simulate(scenario, &settings)
+        })
+    })?;
+    let result = outcome.map_err(|e| sweep_error(&args.scenario, e))?;
+    let text = match args.format {
+        SweepFormat::Json => {
+            serde_json::to_string_pretty(&result).map_err(|e| CliError::Internal(e.to_string()))?
+        }
+        SweepFormat::Csv => sweep_csv(&result)?,
+        SweepFormat::Table => sweep_table(&result),
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, text).map_err(|source| CliError::Write {
+            path: path.clone(),
+            source,
+        }),
+        None => {
+            println!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn cell(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The sweep as CSV: the swept keys, then [`SweepRow::FIGURES`].
+pub fn sweep_csv(r: &SweepResult) -> Result<String, CliError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header: Vec<&str> = r
+        .keys
+        .iter()
+        .map(String::as_str)
+        .chain(SweepRow::FIGURES)
+        .collect();
+    let internal = |e: csv::Error| CliError::Internal(e.to_string());
+    w.write_record(&header).map_err(internal)?;
+    for row in &r.rows {
+        let mut record: Vec<String> = r
+            .keys
+            .iter()
+            .map(|k| row.set.get(k).map(cell).unwrap_or_default())
+            .collect();
+        record.extend(row.figures().iter().map(|f| f.to_string()));
+        w.write_record(&record).map_err(internal)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| CliError::Internal(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| CliError::Internal(e.to_string()))
+}
+
+fn sweep_table(r: &SweepResult) -> String {
+    let mut t = comfy_table::Table::new();
+    let mut header: Vec<String> = r.keys.clone();
+    header.extend(
+        [
+            "P(shortfall)",
+            "± stderr",
+            "claims mean",
+            "claims p99",
+            "paid mean",
+            "bank loss",
+            "refused",
+            "credit enabled",
+            "leverage",
+        ]
+        .map(String::from),
+    );
+    t.set_header(header);
+    for row in &r.rows {
+        let mut cells: Vec<String> = r
+            .keys
+            .iter()
+            .map(|k| row.set.get(k).map(cell).unwrap_or_default())
+            .collect();
+        cells.extend([
+            format!("{:.4}", row.shortfall_probability),
+            format!("{:.4}", row.shortfall_probability_stderr),
+            format!("{:.0}", row.fund_claims_mean),
+            format!("{:.0}", row.fund_claims_p99),
+            format!("{:.0}", row.fund_paid_mean),
+            format!("{:.0}", row.bank_loss_mean),
+            format!("{:.1}", row.loans_refused_mean),
+            format!("{:.0}", row.credit_enabled),
+            format!("{:.2}", row.leverage_achieved),
+        ]);
+        t.add_row(cells);
+    }
+    format!(
+        "scenario {} | seed {} | paths {} | model {}\n{t}",
+        r.scenario, r.seed, r.paths, r.model_id
+    )
+}
+
+/// `fund merge`: reads shard parts and prints exactly the unsharded result.
+pub fn merge(args: &MergeArgs) -> Result<(), CliError> {
+    let mut parts = Vec::with_capacity(args.parts.len());
+    for path in &args.parts {
+        let text = read_text(path)?;
+        let part: FundPart = serde_json::from_str(&text).map_err(|e| {
+            CliError::Usage(format!(
+                "{}: not a fund shard part (written by `fund simulate --shard I/N --out FILE`): {e}",
+                path.display()
+            ))
+        })?;
+        parts.push(part);
+    }
+    let result = fund::merge_parts(parts).map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(path) = &args.report {
+        write_report(path, &result, args.lang)?;
+    }
+    match (&args.out, args.format) {
+        (Some(out), _) => write_json(out, &result),
+        (None, Format::Json) => print_json(&result),
+        (None, Format::Table) => {
+            println!("{}", table(&result));
+            Ok(())
+        }
+    }
+}
