@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use super::code::CreditCode;
 use super::schedule::Repayment;
 use super::scorecard::{Features, TaxRating};
+use crate::asset::{Asset, Date, Industry, RawAsset, validate_assets};
 use crate::input::{FieldPath, InputErrors, Problems, from_json, from_json_value};
 use crate::money::{Money, Rate};
-use crate::scenario::Industry;
 use crate::scheme::{FirmSize, RawScheme, Scheme, presets};
 
 /// Longest tenor accepted, in months (30 years).
@@ -29,12 +29,16 @@ pub const INLINE_SCHEME_NAME: &str = "inline";
 pub struct RawApplication {
     /// The lending bank.
     pub bank_id: String,
+    /// Date of the application: the valuation date of the pledged assets (default: the
+    /// valuation's fixed default date, so that scorings are reproducible).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<Date>,
     /// The borrower.
     pub borrower: RawBorrower,
     /// The loan applied for.
     pub loan: RawLoan,
     /// Pledged IP (asset records, SPEC §2).
-    pub pledged_assets: Vec<serde_json::Value>,
+    pub pledged_assets: Vec<RawAsset>,
     /// Value of other (non-IP) collateral, CNY.
     pub other_collateral: Option<Money>,
     /// Third-party guarantee.
@@ -267,12 +271,14 @@ pub struct Insurance {
 pub struct Application {
     /// The lending bank.
     pub bank_id: String,
+    /// Application (valuation) date, when given.
+    pub as_of: Option<Date>,
     /// The borrower.
     pub borrower: Borrower,
     /// The loan.
     pub loan: Loan,
-    /// Pledged assets as written (parsed as asset records once the asset model is in).
-    pub pledged_assets: Vec<serde_json::Value>,
+    /// Pledged assets (at least one, unique ids).
+    pub pledged_assets: Vec<Asset>,
     /// Other collateral (0 when absent).
     pub other_collateral: Money,
     /// Guarantee.
@@ -463,11 +469,10 @@ impl RawApplication {
         );
         let borrower = self.borrower.validate(&root.field("borrower"), &mut p);
         let loan = self.loan.validate(&root.field("loan"), &mut p);
-        p.check(
-            !self.pledged_assets.is_empty(),
+        let pledged_assets = p.take(validate_assets(
+            &self.pledged_assets,
             &root.field("pledged_assets"),
-            "must list at least one pledged asset",
-        );
+        ));
         let other_collateral = self.other_collateral.unwrap_or(Money::ZERO);
         non_negative(&mut p, other_collateral, &root.field("other_collateral"));
         let guarantee = self.guarantee.as_ref().map(|g| {
@@ -502,9 +507,10 @@ impl RawApplication {
         };
         p.finish(|| Application {
             bank_id: self.bank_id.trim().to_string(),
+            as_of: self.as_of,
             borrower: borrower.expect("no problems, so the borrower was built"),
             loan: loan.expect("no problems, so the loan was built"),
-            pledged_assets: self.pledged_assets.clone(),
+            pledged_assets: pledged_assets.expect("no problems, so the assets were built"),
             other_collateral,
             guarantee,
             insurance,
@@ -517,7 +523,24 @@ impl RawApplication {
 pub(crate) mod tests {
     use super::*;
 
-    /// A valid application (asset records are placeholders until the asset model lands).
+    /// A valid pledged invention patent record.
+    pub(crate) fn patent_json(id: &str) -> serde_json::Value {
+        serde_json::json!({
+            "id": id,
+            "kind": "invention",
+            "filing_date": "2017-07-21",
+            "grant_date": "2019-11-05",
+            "status": "valid",
+            "owners": ["福州示例科技有限公司"],
+            "ipc": "G06F 16/27",
+            "claims": 12,
+            "independent_claims": 2,
+            "forward_citations": 6,
+            "economics": { "attributable_revenue": "8000000" }
+        })
+    }
+
+    /// A valid application.
     pub(crate) fn sample_json() -> serde_json::Value {
         serde_json::json!({
             "bank_id": "bank-a",
@@ -544,7 +567,7 @@ pub(crate) mod tests {
                 "annual_rate": 0.042,
                 "repayment": "bullet"
             },
-            "pledged_assets": [ { "id": "CN201710601862.3" } ],
+            "pledged_assets": [ patent_json("CN201710601862.3") ],
             "guarantee": { "share": 0.5, "guarantor_pd": 0.01 },
             "scheme": "sichuan-tianfu"
         })
@@ -558,6 +581,7 @@ pub(crate) mod tests {
     fn a_valid_application_builds_with_its_preset_scheme() {
         let app = validate(&sample_json()).unwrap();
         assert_eq!(app.borrower.credit_code.region_code(), "350100");
+        assert_eq!(app.pledged_assets[0].id(), "CN201710601862.3");
         assert_eq!(app.scheme.as_ref().unwrap().name, "sichuan-tianfu");
         assert_eq!(app.loan.tenor_months, 12);
         assert!(app.borrower.has_clean_credit(3));
@@ -623,6 +647,22 @@ pub(crate) mod tests {
         v["scheme"] = serde_json::json!({ "ratio": 0.4, "bogus": 1 });
         let err = validate(&v).unwrap_err();
         assert!(err.errors[0].path.starts_with("scheme"), "{err}");
+    }
+
+    #[test]
+    fn pledged_assets_are_validated_as_asset_records_with_their_paths() {
+        let mut v = sample_json();
+        let mut bad = patent_json("CN201710601862.4");
+        bad["grant_date"] = "2016-01-01".into();
+        v["pledged_assets"] = serde_json::json!([patent_json("CN201710601862.3"), bad]);
+        let err = validate(&v).unwrap_err();
+        assert!(err.has_path("pledged_assets[1].id"), "{err}");
+        assert!(err.has_path("pledged_assets[1].grant_date"), "{err}");
+        v["pledged_assets"] = serde_json::json!([
+            patent_json("CN201710601862.3"),
+            patent_json("CN201710601862.3")
+        ]);
+        assert!(validate(&v).unwrap_err().has_path("pledged_assets[1].id"));
     }
 
     #[test]

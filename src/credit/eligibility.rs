@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::application::Application;
 use super::params::PricingParams;
+use crate::asset::{Asset, AssetStatus};
 use crate::money::{Money, Rate};
 use crate::scheme::Scheme;
 
@@ -29,6 +30,23 @@ pub struct CollateralFacts {
     pub none_already_pledged: bool,
     /// Every pledged asset has a clear title: sole owner, not already pledged, no litigation.
     pub clear_title: bool,
+}
+
+impl CollateralFacts {
+    /// The facts about `assets`, appraised in total at `ip_appraised` CNY. Clear title: a
+    /// single owner (co-owned IP needs every owner's consent, which the record does not
+    /// carry), not already pledged, no litigation.
+    pub fn of(assets: &[Asset], ip_appraised: f64) -> CollateralFacts {
+        CollateralFacts {
+            ip_appraised,
+            all_valid: assets.iter().all(|a| a.status() == AssetStatus::Valid),
+            none_already_pledged: assets.iter().all(|a| !a.encumbrances().already_pledged),
+            clear_title: assets.iter().all(|a| {
+                let e = a.encumbrances();
+                !a.is_co_owned() && !e.already_pledged && !e.litigation
+            }),
+        }
+    }
 }
 
 /// One failed rule with a plain explanation.
@@ -363,6 +381,27 @@ require_clear_title = true
     fn no_scheme_means_not_eligible_without_failed_rules() {
         let e = evaluate(&app(&sample_json()), None, &GOOD, &pricing());
         assert!(!e.eligible && e.failed_rules.is_empty() && e.scheme.is_none());
+    }
+
+    #[test]
+    fn collateral_facts_read_status_encumbrances_and_owners() {
+        use crate::credit::application::tests::patent_json;
+        let build = |v: serde_json::Value| {
+            let raw: crate::asset::RawAsset = serde_json::from_value(v).unwrap();
+            raw.validate(&crate::input::FieldPath::root()).unwrap()
+        };
+        let good = build(patent_json("CN201710601862.3"));
+        let f = CollateralFacts::of(std::slice::from_ref(&good), 1.0);
+        assert!(f.all_valid && f.none_already_pledged && f.clear_title);
+        let mut v = patent_json("CN201810234567.3");
+        v["owners"] = serde_json::json!(["a", "b"]);
+        let f = CollateralFacts::of(&[good.clone(), build(v)], 1.0);
+        assert!(f.all_valid && f.none_already_pledged && !f.clear_title);
+        let mut v = patent_json("CN201810234567.3");
+        v["status"] = "under_invalidation".into();
+        v["encumbrances"] = serde_json::json!({ "litigation": true });
+        let f = CollateralFacts::of(&[good, build(v)], 1.0);
+        assert!(!f.all_valid && f.none_already_pledged && !f.clear_title);
     }
 
     #[test]

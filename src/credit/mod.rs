@@ -16,6 +16,7 @@ pub mod lgd;
 pub mod master_scale;
 pub mod normal;
 pub mod params;
+pub mod pledge;
 pub mod pricing;
 pub mod schedule;
 pub mod scorecard;
