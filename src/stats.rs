@@ -131,22 +131,34 @@ impl Sample {
     /// The empirical `alpha` quantile (see [`Stats`]); 0 for an empty sample.
     pub fn quantile(&self, alpha: f64) -> f64 {
         let mut sorted = self.values.clone();
-        sorted.sort_by(f64::total_cmp);
+        sorted.sort_unstable_by(f64::total_cmp);
         quantile_sorted(&sorted, alpha)
     }
 
     /// The full summary. An empty sample summarises to [`Stats::ZERO`].
     pub fn stats(&self) -> Stats {
+        self.stats_with_quantiles(&[]).0
+    }
+
+    /// The full summary and the empirical quantiles at `alphas`, from a single sort (for
+    /// callers that report quantiles beyond [`Stats`], e.g. a p5).
+    pub fn stats_with_quantiles(&self, alphas: &[f64]) -> (Stats, Vec<f64>) {
         let n = self.values.len();
         if n == 0 {
-            return Stats::ZERO;
+            return (Stats::ZERO, vec![0.0; alphas.len()]);
         }
         let m = self.mean();
         let mut sorted = self.values.clone();
-        sorted.sort_by(f64::total_cmp);
+        // Equal keys under `total_cmp` are bit-identical, so an unstable sort gives exactly the
+        // order a stable one would.
+        sorted.sort_unstable_by(f64::total_cmp);
         let tail = tail_count(n, 0.99);
         let es99 = neumaier_sum(sorted[n - tail..].iter().copied()) / tail as f64;
-        Stats {
+        let extra = alphas
+            .iter()
+            .map(|a| quantile_sorted(&sorted, *a))
+            .collect();
+        let stats = Stats {
             mean: m.value,
             stderr: m.stderr,
             sd: m.stderr * (n as f64).sqrt(),
@@ -155,7 +167,8 @@ impl Sample {
             p99: quantile_sorted(&sorted, 0.99),
             p999: quantile_sorted(&sorted, 0.999),
             es99,
-        }
+        };
+        (stats, extra)
     }
 }
 

@@ -194,12 +194,11 @@ pub(crate) fn simulate_path(plan: &Plan, rng: &mut Stream, s: &mut Scratch, out:
     let lgd = risk.lgd;
     let floor = scenario.scheme.recovery_buyer_floor;
     let beta = match lgd {
-        LgdSpec::Collateral => {
-            let m = plan.collateral.realisation_mean;
-            let v = plan.collateral.realisation_sd.powi(2);
-            let k = m * (1.0 - m) / v - 1.0;
-            Beta::new(m * k, (1.0 - m) * k).ok()
-        }
+        LgdSpec::Collateral => Beta::new(
+            plan.collateral.realisation_alpha,
+            plan.collateral.realisation_beta,
+        )
+        .ok(),
         LgdSpec::Fixed(_) => None,
     };
     for (y, buckets) in book.years.iter().enumerate() {
@@ -250,8 +249,9 @@ pub(crate) fn simulate_path(plan: &Plan, rng: &mut Stream, s: &mut Scratch, out:
                         let c = &plan.collateral;
                         let realised = beta.as_ref().map_or(c.realisation_mean, |d| d.sample(rng));
                         let vol = c.industry_factor_volatility;
-                        let shock = (vol * z - 0.5 * vol * vol).exp();
-                        (loan.appraised * realised * shock * (1.0 - c.disposal_cost)).min(ead)
+                        let value = loan.appraised * (vol * z - 0.5 * vol * vol).exp();
+                        let sale = value * realised * (1.0 - c.disposal_cost);
+                        sale.max(c.recovery_floor * value).min(ead)
                     }
                 };
                 if let Some(f) = floor {

@@ -22,23 +22,29 @@ struct RawFundParams {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCollateral {
-    realisation_mean: f64,
-    realisation_sd: f64,
     industry_factor_volatility: f64,
-    disposal_cost: f64,
 }
 
-/// Parameters of the collateral liquidation model (`lgd = "collateral"`).
+/// Parameters of the collateral liquidation model (`lgd = "collateral"`): the valuation's
+/// liquidation model (`[valuation.liquidation]`: Beta realisation fraction, disposal cost,
+/// recovery floor) applied to the loan's appraised collateral value moved by its industry
+/// factor. The fund compensates nominal principal loss, so the disposal delay does not
+/// discount the recovery here (it times the claim through the scheme's
+/// `disposal_delay_months`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CollateralParams {
+    /// Beta shape α of the realisation fraction.
+    pub realisation_alpha: f64,
+    /// Beta shape β of the realisation fraction.
+    pub realisation_beta: f64,
     /// Mean realisation fraction of appraised value.
     pub realisation_mean: f64,
-    /// Its standard deviation (Beta distributed).
-    pub realisation_sd: f64,
-    /// Volatility of the lognormal industry-factor shock on the realisation.
+    /// Volatility of the lognormal industry-factor shock on the collateral value.
     pub industry_factor_volatility: f64,
     /// Disposal costs as a share of the sale price.
     pub disposal_cost: f64,
+    /// A public buyer pays at least this share of the value on the path (0 = off).
+    pub recovery_floor: f64,
 }
 
 /// The model's fund parameters with the model's identity.
@@ -75,38 +81,33 @@ impl FundModel {
             );
         }
         let c = &raw.collateral;
-        let cp = at.field("collateral");
-        let m = c.realisation_mean;
-        p.check(
-            m > 0.0 && m < 1.0,
-            &cp.field("realisation_mean"),
-            "must be in (0, 1)",
-        );
-        p.check(
-            c.realisation_sd > 0.0 && c.realisation_sd * c.realisation_sd < m * (1.0 - m),
-            &cp.field("realisation_sd"),
-            "must be > 0 and below sqrt(mean (1 - mean)) for a Beta distribution",
-        );
         p.check(
             c.industry_factor_volatility >= 0.0 && c.industry_factor_volatility <= 2.0,
-            &cp.field("industry_factor_volatility"),
+            &at.field("collateral").field("industry_factor_volatility"),
             "must be between 0 and 2",
         );
-        p.check(
-            (0.0..1.0).contains(&c.disposal_cost),
-            &cp.field("disposal_cost"),
-            "must be in [0, 1)",
+        // The liquidation model is the valuation's: one set of numbers for both.
+        let liquidation = p.take(
+            crate::valuation::params::ValuationParams::from_model(model).map(|v| *v.liquidation()),
         );
-        p.finish(|| FundModel {
+        let l = p.finish(|| liquidation)?.ok_or_else(|| {
+            InputErrors::one(
+                &FieldPath::new("valuation.liquidation"),
+                "missing (the fund's collateral model is the valuation's liquidation model)",
+            )
+        })?;
+        Ok(FundModel {
             id: model.id().to_string(),
             sha256: model.sha256().to_string(),
             lpr_1y: raw.lpr_1y,
             grade_pd_1y: raw.grade_pd_1y.clone(),
             collateral: CollateralParams {
-                realisation_mean: c.realisation_mean,
-                realisation_sd: c.realisation_sd,
+                realisation_alpha: l.realisation_alpha,
+                realisation_beta: l.realisation_beta,
+                realisation_mean: l.realisation_mean,
                 industry_factor_volatility: c.industry_factor_volatility,
-                disposal_cost: c.disposal_cost,
+                disposal_cost: l.disposal_cost,
+                recovery_floor: l.recovery_floor,
             },
         })
     }

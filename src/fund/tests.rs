@@ -703,3 +703,69 @@ fn size_finds_the_capital_of_the_exact_finite_pool_quantile() {
     assert!(answer.bracket.below_shortfall_probability.unwrap() > 0.05);
     assert!((answer.shortfall_probability - tail(k)).abs() <= ORACLE_SIGMAS * se);
 }
+
+#[test]
+fn collateral_lgd_is_the_valuations_liquidation_model() {
+    // Independent one-year bullet loans of 1 m at pledge rate 0.3 (appraised 3.33 m), no
+    // industry shock: a default loses max(1 m - 3.33 m x R x (1 - cost), 0) with R the
+    // valuation's Beta realisation fraction. Exact mean by Simpson integration over R.
+    let text = crate::model::DEFAULT_MODEL_TOML.replace(
+        "industry_factor_volatility = 0.3",
+        "industry_factor_volatility = 0.0",
+    );
+    let model =
+        crate::model::Model::from_toml_str(&text, crate::model::ModelOrigin::Embedded).unwrap();
+    let fund_model = FundModel::from_model(&model).unwrap();
+    let liq = *crate::valuation::params::ValuationParams::from_model(&model)
+        .unwrap()
+        .liquidation();
+    assert_eq!(
+        fund_model.collateral.realisation_alpha,
+        liq.realisation_alpha
+    );
+    let s = scenario(
+        r#"
+[scenario]
+name = "collateral"
+horizon_years = 1
+paths = 4000
+seed = 21
+[[book.cohort]]
+count = 200
+amount = { fixed = "1000000" }
+pd_1y = { fixed = 0.05 }
+pledge_rate = 0.3
+[risk]
+asset_correlation = 0.0
+lgd = "collateral"
+[scheme]
+ratio = 0.5
+[fund]
+initial_capital = "100000000"
+"#,
+    );
+    let settings = Settings::for_scenario(&s, fund_model);
+    let r = simulate(&s, &settings).unwrap();
+    let (a, b) = (liq.realisation_alpha, liq.realisation_beta);
+    let ln_beta = statrs::function::gamma::ln_gamma(a) + statrs::function::gamma::ln_gamma(b)
+        - statrs::function::gamma::ln_gamma(a + b);
+    let pdf = |x: f64| ((a - 1.0) * x.ln() + (b - 1.0) * (1.0 - x).ln() - ln_beta).exp();
+    let sale = 1.0 / 0.3 * (1.0 - liq.disposal_cost);
+    let loss = |x: f64| (1.0 - sale * x).max(0.0);
+    let n = 20_000;
+    let h = 1.0 / n as f64;
+    let mut integral = 0.0;
+    for i in 1..n {
+        let x = i as f64 * h;
+        integral += if i % 2 == 1 { 4.0 } else { 2.0 } * pdf(x) * loss(x);
+    }
+    let expected_loss_per_default = integral * h / 3.0 * 1_000_000.0;
+    let g = r.horizon.gross_loss;
+    let exact = 200.0 * 0.05 * expected_loss_per_default;
+    assert!(
+        (g.mean - exact).abs() < ORACLE_SIGMAS * g.stderr,
+        "{} vs {exact} (stderr {})",
+        g.mean,
+        g.stderr
+    );
+}

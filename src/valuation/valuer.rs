@@ -1,0 +1,563 @@
+//! The income-approach Monte Carlo kernel and the liquidation value at default.
+//!
+//! [`PortfolioValuer::new`] precomputes everything that does not depend on the path: per asset
+//! and period `k` (year `k` from the valuation date, the last one possibly partial) the
+//! zero-shock cash flow `det_k = base·e^((g − σ²/2)·t_k − λ·t_k)·Δ_k` (base = royalty ×
+//! attributable revenue + licence income), the discount factor `(1+r)^(−t_k)`, the shock scale
+//! `σ·√Δ_k`, the fee due in the period, and the survival `e^(−μ·t_k)` against the invalidation
+//! hazard. A path then costs one normal, one `exp` and a few multiplications per asset-year.
+//!
+//! Draw layout of one path (fixed, so that changing a royalty rate never shifts the random
+//! numbers and values are path-wise monotone in it): the common factor and one factor per
+//! industry present, for every period; then per asset in order: the `under_invalidation`
+//! outcome (one uniform, only for assets under invalidation), the invalidation time (one
+//! uniform, only if the kind's hazard is positive), one normal per period until invalidation;
+//! then the portfolio's realisation fraction (Beta) and disposal delay (uniform).
+
+use rand::RngExt;
+use rand_distr::{Beta, Distribution, StandardNormal};
+
+use super::ValuationError;
+use super::params::{LiquidationParams, ValuationParams};
+use crate::asset::{Asset, AssetStatus, Date, Industry};
+use crate::rng::Stream;
+
+/// Longest remaining life simulated (years): a guard, far beyond any legal term used.
+const MAX_LIFE_YEARS: f64 = 100.0;
+
+/// The deterministic terms of one asset.
+#[derive(Clone, Debug)]
+pub(crate) struct AssetPlan {
+    /// Resolved industry.
+    pub industry: Industry,
+    /// Index of the industry's factor among the valuer's groups.
+    group: usize,
+    /// Remaining life simulated (years; 0 when not in force).
+    pub remaining_life: f64,
+    /// Remaining legal life (years; infinite for a renewable trademark).
+    pub remaining_legal: f64,
+    /// Revenue growth used.
+    pub growth: f64,
+    /// First period in the valuer's flat arrays and the number of periods.
+    first: usize,
+    periods: usize,
+    /// Loading on the idiosyncratic shock (`√(1 − a² − b²)`).
+    idio: f64,
+    /// Volatility σ.
+    sigma: f64,
+    /// `(whole, whole + partial)` outcome thresholds when under invalidation.
+    under_invalidation: Option<(f64, f64)>,
+    /// Value kept after a partial invalidation.
+    partial_factor: f64,
+    /// Continuous invalidation hazard μ = −ln(1 − h).
+    hazard: f64,
+    /// `g − σ²/2`.
+    log_drift: f64,
+    /// `ln(1+r) + μ − g`: discounting of expected cash flows seen from a later date.
+    kappa: f64,
+    /// Obsolescence λ.
+    obsolescence: f64,
+    /// Base annual income `royalty × R0 + licence income` (CNY/yr).
+    base: f64,
+    /// Expected value at the valuation date without lapse (deterministic).
+    pub expected_value: f64,
+}
+
+/// Precomputed data for valuing one portfolio; cheap per path.
+#[derive(Clone, Debug)]
+pub struct PortfolioValuer {
+    plans: Vec<AssetPlan>,
+    industries: Vec<Industry>,
+    groups: Vec<Industry>,
+    group_loading: Vec<f64>,
+    common_loading: f64,
+    max_periods: usize,
+    /// Every asset's periods, back to back (`AssetPlan::first` indexes into it).
+    periods: Vec<Period>,
+    log_discount: f64,
+    realisation: Beta<f64>,
+    liquidation: LiquidationParams,
+    borrower_industry: Industry,
+    as_of: Date,
+}
+
+/// The deterministic terms of one period of one asset.
+#[derive(Clone, Copy, Debug)]
+struct Period {
+    /// Zero-shock cash flow `base·e^((g − σ²/2)·t − λ·t)·Δ`.
+    det: f64,
+    /// Discount factor `(1+r)^(−t)`.
+    disc: f64,
+    /// Shock scale `σ·√Δ`.
+    vol: f64,
+    /// Fee due in the period (CNY).
+    fee: f64,
+    /// Survival to the period's end against the invalidation hazard.
+    surv: f64,
+    /// Suffix sum `Σ_{j ≥ k} base·Δ_j·e^(−(λ+κ)·t_j)`: expected value seen from a later date.
+    tail: f64,
+}
+
+/// Per-path values of one batch: `values[i * len + p]` for asset `i`, path `p`, and the
+/// liquidation factor of each path.
+pub(crate) struct BatchOut {
+    pub len: usize,
+    pub values: Vec<f64>,
+    pub liquidation_factor: Vec<f64>,
+}
+
+/// The state of the economy when a borrower defaults, for [`PortfolioValuer::liquidation_given`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DefaultState {
+    /// Years from the valuation date to the default.
+    pub years: f64,
+    /// The common factor over that period (standard normal).
+    pub common_z: f64,
+    /// The borrower's industry.
+    pub industry: Industry,
+    /// That industry's factor over the period (standard normal).
+    pub industry_z: f64,
+}
+
+impl PortfolioValuer {
+    /// Precomputes the plan of every asset at `as_of`.
+    pub fn new(
+        assets: &[Asset],
+        params: &ValuationParams,
+        as_of: Date,
+    ) -> Result<PortfolioValuer, ValuationError> {
+        if assets.is_empty() {
+            return Err(ValuationError::EmptyPortfolio);
+        }
+        let lq = *params.liquidation();
+        let realisation = Beta::new(lq.realisation_alpha, lq.realisation_beta)
+            .map_err(|e| ValuationError::Parameters(format!("realisation fraction: {e}")))?;
+        let log_discount = (1.0 + params.discount_rate().get()).ln();
+        let a = params.common_factor_loading();
+        let mut v = PortfolioValuer {
+            plans: Vec::with_capacity(assets.len()),
+            industries: Vec::with_capacity(assets.len()),
+            groups: Vec::new(),
+            group_loading: Vec::new(),
+            common_loading: a,
+            max_periods: 0,
+            periods: Vec::new(),
+            log_discount,
+            realisation,
+            liquidation: lq,
+            borrower_industry: Industry::Other,
+            as_of,
+        };
+        for asset in assets {
+            for (field, date) in [
+                ("filing_date", Some(asset.filing_date())),
+                ("grant_date", asset.grant_date()),
+            ] {
+                if let Some(date) = date.filter(|d| *d > as_of) {
+                    return Err(ValuationError::AfterValuationDate {
+                        id: asset.id().to_string(),
+                        field,
+                        date,
+                        as_of,
+                    });
+                }
+            }
+            let plan = v.plan(asset, params);
+            v.industries.push(plan.industry);
+            v.plans.push(plan);
+        }
+        // The borrower's industry defaults to the one holding most expected value.
+        let mut by_industry = [0.0f64; 8];
+        for p in &v.plans {
+            by_industry[p.industry.index()] += p.expected_value;
+        }
+        let first = v.plans[0].industry;
+        v.borrower_industry = Industry::ALL
+            .into_iter()
+            .filter(|i| by_industry[i.index()] > 0.0)
+            .max_by(|x, y| {
+                by_industry[x.index()]
+                    .total_cmp(&by_industry[y.index()])
+                    .then(y.index().cmp(&x.index()))
+            })
+            .unwrap_or(first);
+        v.check_finite(assets)?;
+        Ok(v)
+    }
+
+    fn plan(&mut self, asset: &Asset, params: &ValuationParams) -> AssetPlan {
+        let kind = asset.kind();
+        let kp = params.kind(kind);
+        let industry = params.resolve_industry(asset);
+        let ip = params.industry(industry);
+        let econ = asset.economics();
+        let royalty = econ
+            .royalty_rate()
+            .map_or(ip.royalty_rate * kp.royalty_multiplier, |r| r.get())
+            .clamp(0.0, 1.0);
+        let growth = econ.revenue_growth().map_or(ip.revenue_growth, |g| g.get());
+        let sigma = econ.revenue_volatility().unwrap_or(ip.revenue_volatility);
+        let lambda = ip.obsolescence;
+        let b = ip.factor_loading;
+        let a = self.common_loading;
+        let idio = (1.0 - a * a - b * b).max(0.0).sqrt();
+        let base = royalty * econ.attributable_revenue().to_f64()
+            + econ.license_income().map_or(0.0, |m| m.to_f64());
+        let as_of = self.as_of;
+        let term_end = asset.legal_term_end(as_of);
+        let remaining_legal = if !asset.status().is_in_force() {
+            0.0
+        } else if kind.is_renewable() {
+            f64::INFINITY
+        } else {
+            as_of.years_until(term_end).max(0.0)
+        };
+        let economic = econ
+            .economic_life_years()
+            .map(|y| y.get())
+            .or(kp.economic_life_years);
+        let mut life = match economic {
+            Some(e) => remaining_legal.min(e),
+            None if remaining_legal.is_infinite() => as_of.years_until(term_end).max(0.0),
+            None => remaining_legal,
+        };
+        if !asset.status().is_in_force() {
+            life = 0.0;
+        }
+        life = life.min(MAX_LIFE_YEARS);
+        let periods = if life > 1e-9 {
+            (life - 1e-9).ceil() as usize
+        } else {
+            0
+        };
+        let hazard = -(1.0 - kp.invalidation_hazard).ln();
+        let kappa = self.log_discount + hazard - growth;
+        let log_drift = growth - 0.5 * sigma * sigma;
+        let age = asset.filing_date().years_until(as_of);
+        let first_renewal = as_of.years_until(term_end);
+        let renewal_fee = if kind.is_renewable() {
+            kp.renewal_fee.unwrap_or(0.0)
+        } else {
+            0.0
+        };
+        let term = f64::from(kind.legal_term_years(asset.filing_date()));
+
+        let first = self.periods.len();
+        let mut expected_value = 0.0;
+        for k in 1..=periods {
+            let t_prev = (k - 1) as f64;
+            let t = (k as f64).min(life);
+            let dt = t - t_prev;
+            let det = base * (log_drift * t - lambda * t).exp() * dt;
+            let disc = (-self.log_discount * t).exp();
+            let surv = (-hazard * t).exp();
+            let mut fee = 0.0;
+            if kind.is_patent() {
+                let year = (age + 0.5 * (t_prev + t)).floor().max(0.0) as u32 + 1;
+                fee += kp.annual_fee(year) * dt;
+            }
+            if renewal_fee > 0.0 {
+                // Renewals fall due at first_renewal + m·term.
+                let m = ((t_prev - first_renewal) / term).floor() + 1.0;
+                let due = first_renewal + m.max(0.0) * term;
+                if due > t_prev && due <= t {
+                    fee += renewal_fee;
+                }
+            }
+            let tail_term = base * dt * (-(lambda + kappa) * t).exp();
+            expected_value += base * ((growth - lambda) * t).exp() * dt * disc * surv;
+            self.periods.push(Period {
+                det,
+                disc,
+                vol: sigma * dt.sqrt(),
+                fee,
+                surv,
+                tail: tail_term,
+            });
+        }
+        // Turn the tail terms into suffix sums.
+        let mut acc = 0.0;
+        for x in self.periods[first..].iter_mut().rev() {
+            acc += x.tail;
+            x.tail = acc;
+        }
+        self.max_periods = self.max_periods.max(periods);
+        let group = match self.groups.iter().position(|g| *g == industry) {
+            Some(g) => g,
+            None => {
+                self.groups.push(industry);
+                self.group_loading.push(b);
+                self.groups.len() - 1
+            }
+        };
+        let under_invalidation = (asset.status() == AssetStatus::UnderInvalidation).then(|| {
+            let o = kp.under_invalidation;
+            (o.whole, o.whole + o.partial)
+        });
+        AssetPlan {
+            industry,
+            group,
+            remaining_life: life,
+            remaining_legal,
+            growth,
+            first,
+            periods,
+            idio,
+            sigma,
+            under_invalidation,
+            partial_factor: params.partial_invalidation_factor(),
+            hazard,
+            log_drift,
+            kappa,
+            obsolescence: lambda,
+            base,
+            expected_value: if under_invalidation.is_some() {
+                let o = kp.under_invalidation;
+                expected_value
+                    * (1.0 - o.whole - o.partial + o.partial * params.partial_invalidation_factor())
+            } else {
+                expected_value
+            },
+        }
+    }
+
+    /// Industry of each asset (resolved from IPC when absent), in asset order.
+    pub fn industries(&self) -> &[Industry] {
+        &self.industries
+    }
+
+    /// The industry whose factor `liquidation_at_default`'s `industry_z` drives: by default the
+    /// industry holding the largest expected value of the portfolio.
+    pub fn borrower_industry(&self) -> Industry {
+        self.borrower_industry
+    }
+
+    /// Sets the borrower's industry (the one `industry_z` drives in
+    /// [`liquidation_at_default`](PortfolioValuer::liquidation_at_default)).
+    pub fn with_borrower_industry(mut self, industry: Industry) -> Self {
+        self.borrower_industry = industry;
+        self
+    }
+
+    /// Remaining life simulated for each asset (years).
+    pub fn remaining_life_years(&self) -> Vec<f64> {
+        self.plans.iter().map(|p| p.remaining_life).collect()
+    }
+
+    /// Expected value of each asset at the valuation date without the lapse option
+    /// (closed form of the model's mean: a cross-check of the Monte Carlo).
+    pub fn expected_values(&self) -> Vec<f64> {
+        self.plans.iter().map(|p| p.expected_value).collect()
+    }
+
+    pub(crate) fn plans(&self) -> &[AssetPlan] {
+        &self.plans
+    }
+
+    /// Asset-path-years one path simulates (periods summed over assets).
+    pub fn periods_per_path(&self) -> usize {
+        self.plans.iter().map(|p| p.periods).sum()
+    }
+
+    /// Simulates `len` paths.
+    pub(crate) fn run_batch(&self, len: usize, rng: &mut Stream) -> BatchOut {
+        let n = self.plans.len();
+        let mut values = vec![0.0; n * len];
+        let mut liquidation_factor = Vec::with_capacity(len);
+        let mut factors = vec![0.0; self.groups.len() * self.max_periods];
+        for p in 0..len {
+            self.draw_factors(rng, &mut factors);
+            for (i, plan) in self.plans.iter().enumerate() {
+                let f = &factors[plan.group * self.max_periods..][..self.max_periods];
+                values[i * len + p] = self.asset_path(plan, f, rng);
+            }
+            liquidation_factor.push(self.liquidation_factor(rng));
+        }
+        BatchOut {
+            len,
+            values,
+            liquidation_factor,
+        }
+    }
+
+    /// The systematic part `a·C_k + b_g·I_{g,k}` of every group's shock in every period.
+    fn draw_factors(&self, rng: &mut Stream, out: &mut [f64]) {
+        let m = self.max_periods;
+        for k in 0..m {
+            let c: f64 = rng.sample(StandardNormal);
+            for (g, b) in self.group_loading.iter().enumerate() {
+                let z: f64 = rng.sample(StandardNormal);
+                out[g * m + k] = self.common_loading * c + b * z;
+            }
+        }
+    }
+
+    /// One path of one asset's discounted cash flows.
+    fn asset_path(&self, plan: &AssetPlan, factors: &[f64], rng: &mut Stream) -> f64 {
+        if plan.periods == 0 {
+            return 0.0;
+        }
+        let mut kept = 1.0;
+        if let Some((whole, whole_or_partial)) = plan.under_invalidation {
+            let u: f64 = rng.random();
+            if u < whole {
+                kept = 0.0;
+            } else if u < whole_or_partial {
+                kept = plan.partial_factor;
+            }
+        }
+        let periods = &self.periods[plan.first..plan.first + plan.periods];
+        let alive = if plan.hazard > 0.0 {
+            let u: f64 = rng.random();
+            periods.iter().take_while(|p| u < p.surv).count()
+        } else {
+            plan.periods
+        };
+        if kept == 0.0 {
+            return 0.0;
+        }
+        let mut x = 0.0f64;
+        let mut value = 0.0f64;
+        let mut lapsed = false;
+        let noisy = plan.sigma > 0.0 && plan.idio > 0.0;
+        for (p, f) in periods[..alive].iter().zip(factors) {
+            if noisy {
+                let e: f64 = rng.sample(StandardNormal);
+                x += p.vol * (f + plan.idio * e);
+            } else {
+                x += p.vol * f;
+            }
+            if lapsed {
+                continue;
+            }
+            let cf = kept * p.det * x.exp();
+            if cf < p.fee {
+                // Rational lapse: the owner stops paying and the right dies from this year.
+                lapsed = true;
+                if !noisy {
+                    break;
+                }
+                continue;
+            }
+            value += cf * p.disc;
+        }
+        value
+    }
+
+    /// One path's factor turning value into liquidation proceeds:
+    /// `max(realisation, floor) × (1 − disposal cost) × (1 + r)^(−delay)`.
+    fn liquidation_factor(&self, rng: &mut Stream) -> f64 {
+        let f = self.realisation.sample(rng);
+        let u: f64 = rng.random();
+        let lq = &self.liquidation;
+        let delay = lq.delay_min_years + u * (lq.delay_max_years - lq.delay_min_years);
+        f.max(lq.recovery_floor) * (1.0 - lq.disposal_cost) * (-self.log_discount * delay).exp()
+    }
+
+    /// One path of the portfolio's liquidation value (CNY) if the borrower defaults
+    /// `default_years` after the valuation date and the borrower's industry factor over that
+    /// period is `industry_z` (standard normal; the default model uses the same draw:
+    /// wrong-way risk). The common factor and the other industries' factors are drawn from
+    /// `rng`; see [`liquidation_given`](PortfolioValuer::liquidation_given) to pass them too.
+    pub fn liquidation_at_default(
+        &self,
+        rng: &mut Stream,
+        default_years: f64,
+        industry_z: f64,
+    ) -> f64 {
+        let common_z: f64 = rng.sample(StandardNormal);
+        self.liquidation_given(
+            rng,
+            &DefaultState {
+                years: default_years,
+                common_z,
+                industry: self.borrower_industry,
+                industry_z,
+            },
+        )
+    }
+
+    /// One path of the portfolio's liquidation value (CNY, at the default date) in the given
+    /// default state. The value at default is the appraisal a buyer would make then: each
+    /// surviving asset's expected discounted future cash flows given its revenue at default,
+    /// whose log moved by `(g − σ²/2)·T + σ·√T·(a·common_z + b·industry factor + idiosyncratic)`.
+    /// An asset that was invalidated (hazard, or a pending request decided against it), whose
+    /// life ended, or whose income has fallen below its fee is worth nothing. Then the lot is
+    /// sold at a Beta realisation fraction (or the recovery floor), less disposal costs, after
+    /// the disposal delay, discounted to the default date.
+    pub fn liquidation_given(&self, rng: &mut Stream, state: &DefaultState) -> f64 {
+        let t = state.years.max(0.0);
+        let sqrt_t = t.sqrt();
+        let mut group_z = [0.0f64; 8];
+        for (g, industry) in self.groups.iter().enumerate() {
+            group_z[g] = if *industry == state.industry {
+                state.industry_z
+            } else {
+                rng.sample(StandardNormal)
+            };
+        }
+        let mut total = 0.0;
+        for plan in &self.plans {
+            let mut kept = 1.0;
+            if let Some((whole, whole_or_partial)) = plan.under_invalidation {
+                let u: f64 = rng.random();
+                if u < whole {
+                    kept = 0.0;
+                } else if u < whole_or_partial {
+                    kept = plan.partial_factor;
+                }
+            }
+            let alive = plan.hazard <= 0.0 || {
+                let u: f64 = rng.random();
+                u < (-plan.hazard * t).exp()
+            };
+            let e: f64 = rng.sample(StandardNormal);
+            if kept == 0.0 || !alive || t >= plan.remaining_life || plan.periods == 0 {
+                continue;
+            }
+            let b = self.group_loading[plan.group];
+            let shock =
+                self.common_loading * state.common_z + b * group_z[plan.group] + plan.idio * e;
+            let log_r = plan.log_drift * t + plan.sigma * sqrt_t * shock;
+            let k = (t.floor() as usize).min(plan.periods - 1);
+            let j = plan.first + k;
+            // Income over the period containing the default, at the revenue reached, against
+            // the fee due in it: below it the owner has let the right lapse.
+            let dt = self.period_length(plan, j);
+            let income = kept * plan.base * (log_r - plan.obsolescence * t).exp() * dt;
+            let period = &self.periods[j];
+            if income < period.fee {
+                continue;
+            }
+            total += kept * (log_r + plan.kappa * t).exp() * period.tail;
+        }
+        let factor = self.liquidation_factor(rng);
+        total * factor
+    }
+
+    /// Length of period `j` of `plan` (years).
+    fn period_length(&self, plan: &AssetPlan, j: usize) -> f64 {
+        let k = j - plan.first;
+        if k + 1 < plan.periods {
+            1.0
+        } else {
+            plan.remaining_life - k as f64
+        }
+    }
+
+    /// Checks that every precomputed term is finite (absurd inputs could overflow).
+    fn check_finite(&self, assets: &[Asset]) -> Result<(), ValuationError> {
+        for (plan, asset) in self.plans.iter().zip(assets) {
+            let ok = self.periods[plan.first..plan.first + plan.periods]
+                .iter()
+                .all(|p| p.det.is_finite() && p.tail.is_finite())
+                && plan.expected_value.is_finite();
+            if !ok {
+                return Err(ValuationError::NotFinite {
+                    id: asset.id().to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
