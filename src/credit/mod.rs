@@ -19,6 +19,8 @@ pub mod params;
 pub mod pledge;
 pub mod pricing;
 pub mod schedule;
+pub mod score;
 pub mod scorecard;
 
 pub use params::CreditParams;
+pub use score::{ScoreError, ScoreResult, ScoreSettings, score_application};
