@@ -566,3 +566,80 @@ async fn fund_simulation_accepts_json_and_rejects_bad_scenarios() {
     .await;
     assert_problem(&r, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn valuation_matches_the_engine_and_rejects_bad_assets() {
+    let f = fixture().await;
+    let text = std::fs::read_to_string("scenarios/samples/mixed-pledge.json").unwrap();
+    let r = call(
+        &f.app,
+        post(
+            "/v1/valuations?paths=2000&seed=7",
+            &f.bank_a,
+            text.clone(),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.body["id"].as_str().unwrap().starts_with("val_"));
+    assert!(r.body["created_at"].is_string());
+    // The same numbers as the engine called directly.
+    let model = Model::embedded_default();
+    let params = ipledge::valuation::ValuationParams::from_model(&model).unwrap();
+    let assets = ipledge::asset::parse_json(&text).unwrap();
+    let direct = ipledge::valuation::value_portfolio(
+        &assets,
+        &params,
+        &model,
+        &ipledge::valuation::ValuationSettings {
+            paths: 2000,
+            seed: 7,
+            as_of: ipledge::valuation::DEFAULT_AS_OF,
+        },
+    )
+    .unwrap();
+    let mut body = r.body.clone();
+    let obj = body.as_object_mut().unwrap();
+    obj.remove("id");
+    obj.remove("created_at");
+    assert_eq!(body, serde_json::to_value(&direct).unwrap());
+
+    // Bad fields are 422 problems naming each path; a bureau may not value; limits hold.
+    let bad = json!([{"id": "CN201710512346.3", "kind": "invention", "filing_date": "2017-13-01",
+                      "grant_date": "2019-11-26", "status": "valid", "owners": [],
+                      "economics": {"attributable_revenue": "-5"}}]);
+    let r = call(
+        &f.app,
+        post("/v1/valuations", &f.bank_a, bad.to_string(), None),
+    )
+    .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    let paths: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["path"].as_str())
+        .collect();
+    assert!(paths.iter().any(|p| p.contains("filing_date")), "{paths:?}");
+    assert!(paths.iter().any(|p| p.contains("owners")), "{paths:?}");
+    let r = call(
+        &f.app,
+        post("/v1/valuations", &f.bureau, text.clone(), None),
+    )
+    .await;
+    assert_problem(&r, StatusCode::FORBIDDEN);
+    let r = call(
+        &f.app,
+        post(
+            "/v1/valuations?paths=100000000",
+            &f.bank_a,
+            text.clone(),
+            None,
+        ),
+    )
+    .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = call(&f.app, post("/v1/valuations", &f.bank_a, "[]", None)).await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -40,10 +40,12 @@ use super::routes;
         routes::applications::outcomes,
         routes::fund::submit,
         routes::fund::get_job,
+        routes::valuations::value,
     ),
     tags(
         (name = "applications", description = "score, store and read back loan applications"),
         (name = "fund", description = "risk-compensation fund simulations as background jobs"),
+        (name = "valuations", description = "value pledged patent and trademark portfolios"),
         (name = "catalogue", description = "models and scheme presets"),
         (name = "ops", description = "health, readiness, metrics"),
     )
@@ -63,6 +65,7 @@ fn component_schemas() -> Map<String, Value> {
     // Requests are described as they deserialize, responses as they serialize.
     let mut requests = settings.clone().for_deserialize().into_generator();
     register::<routes::applications::OutcomeReport>(&mut requests);
+    register::<crate::asset::RawAsset>(&mut requests);
     let mut responses = settings.for_serialize().into_generator();
     register::<Problem>(&mut responses);
     register::<Health>(&mut responses);
@@ -72,6 +75,7 @@ fn component_schemas() -> Map<String, Value> {
     register::<routes::applications::OutcomeResponse>(&mut responses);
     register::<routes::applications::OutcomeList>(&mut responses);
     register::<routes::fund::JobResponse>(&mut responses);
+    register::<crate::valuation::ValuationResult>(&mut responses);
     let mut schemas = requests.take_definitions(true);
     for (name, schema) in responses.take_definitions(true) {
         schemas.entry(name).or_insert(schema);
@@ -84,6 +88,24 @@ fn component_schemas() -> Map<String, Value> {
                             scenarios/*.toml), as JSON; or send the TOML text with \
                             Content-Type application/toml",
             "additionalProperties": true
+        }),
+    );
+    schemas.insert(
+        "AssetList".to_string(),
+        json!({
+            "description": "the asset list of `ipledge value`: an array of asset records, or \
+                            an object with the array under `assets`",
+            "oneOf": [
+                {"type": "array", "items": {"$ref": "#/components/schemas/RawAsset"}},
+                {
+                    "type": "object",
+                    "required": ["assets"],
+                    "properties": {
+                        "assets": {"type": "array", "items": {"$ref": "#/components/schemas/RawAsset"}}
+                    },
+                    "additionalProperties": false
+                }
+            ]
         }),
     );
     // A stored application: the scoring result plus the id and time it was stored under.

@@ -152,41 +152,51 @@ pub fn parse_json(text: &str) -> Result<Vec<Asset>, InputErrors> {
             p.take(from_json_value::<RawAsset>(item).map_err(|e| e.within(&at.index(i))))
         })
         .collect();
-    let assets = validate_read(&mut p, &raw, &at, &[]);
+    let assets = validate_read(&mut p, &raw, &at);
     p.finish(|| assets)
 }
 
-/// Validates the records that could be read (`None`: already reported), skipping problems at
-/// paths in `reported` (cells that did not convert), then checks ids are unique.
-fn validate_read(
-    p: &mut Problems,
-    raw: &[Option<RawAsset>],
-    at: &FieldPath,
-    reported: &[String],
-) -> Vec<Asset> {
+/// Validates the records that could be read (`None`: already reported), then checks that
+/// ids are unique.
+fn validate_read(p: &mut Problems, raw: &[Option<RawAsset>], at: &FieldPath) -> Vec<Asset> {
     if raw.is_empty() {
         p.push(at, "must list at least one asset");
     }
-    let mut assets = Vec::with_capacity(raw.len());
-    for (i, r) in raw.iter().enumerate() {
-        let Some(r) = r else { continue };
-        match r.validate(&at.index(i)) {
-            Ok(a) => assets.push(a),
-            Err(e) => {
-                for err in e.errors {
-                    if !reported.contains(&err.path) {
-                        p.push(&FieldPath::new(err.path), err.message);
-                    }
-                }
-            }
-        }
-    }
+    let assets = raw
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            r.as_ref()
+                .and_then(|r| validate_one(p, r, &at.index(i), &[]))
+        })
+        .collect();
     check_unique_ids(
         p,
         raw.iter().map(|r| r.as_ref().map_or("", |r| r.id.trim())),
         at,
     );
     assets
+}
+
+/// Validates one record at `at`, skipping problems at paths in `reported` (cells that did not
+/// convert, already reported).
+fn validate_one(
+    p: &mut Problems,
+    raw: &RawAsset,
+    at: &FieldPath,
+    reported: &[String],
+) -> Option<Asset> {
+    match raw.validate(at) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            for err in e.errors {
+                if !reported.contains(&err.path) {
+                    p.push(&FieldPath::new(err.path), err.message);
+                }
+            }
+            None
+        }
+    }
 }
 
 /// The plain column name for a header cell, or `None` if unknown.
@@ -266,15 +276,15 @@ pub fn parse_csv(text: &str) -> Result<Vec<Asset>, InputErrors> {
     }
 
     let rows_path = FieldPath::new("row");
-    let mut raw: Vec<Option<RawAsset>> = Vec::new();
-    let mut reported: Vec<String> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut assets = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let at = rows_path.index(i);
         let record = match record {
             Ok(r) => r,
             Err(e) => {
                 p.push(&at, format!("malformed csv record: {e}"));
-                raw.push(None);
+                ids.push(String::new());
                 continue;
             }
         };
@@ -288,7 +298,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<Asset>, InputErrors> {
                     columns.len()
                 ),
             );
-            raw.push(None);
+            ids.push(String::new());
             continue;
         }
         let cells: HashMap<&'static str, &str> = columns
@@ -298,13 +308,20 @@ pub fn parse_csv(text: &str) -> Result<Vec<Asset>, InputErrors> {
             .filter(|(_, v)| !v.is_empty())
             .collect();
         let (row, problems) = raw_from_row(&cells, &at);
+        let mut reported = Vec::new();
         if let Some(problems) = problems {
             reported.extend(problems.errors.iter().map(|e| e.path.clone()));
             p.absorb(problems);
         }
-        raw.push(Some(row));
+        if let Some(a) = validate_one(&mut p, &row, &at, &reported) {
+            assets.push(a);
+        }
+        ids.push(row.id.trim().to_string());
     }
-    let assets = validate_read(&mut p, &raw, &rows_path, &reported);
+    if ids.is_empty() {
+        p.push(&rows_path, "must list at least one asset");
+    }
+    check_unique_ids(&mut p, ids.iter().map(String::as_str), &rows_path);
     p.finish(|| assets)
 }
 

@@ -26,29 +26,55 @@ pub enum FundCommand {
     Merge(super::fund_tools::MergeArgs),
 }
 
-/// Arguments of `fund simulate`.
+/// The run settings every fund command shares.
 #[derive(Debug, Args)]
-pub struct SimulateArgs {
-    /// The scenario file (TOML).
-    pub scenario: PathBuf,
+pub struct RunArgs {
     /// Number of paths (overrides the scenario's).
     #[arg(long)]
     pub paths: Option<u64>,
     /// Seed (overrides the scenario's).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores); results are identical at any count.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Model file (overrides the scenario's `model` and the embedded default).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+}
+
+impl RunArgs {
+    /// Fund settings for `scenario` with these overrides (`--paths 0` is a usage error).
+    pub fn settings<'a>(
+        &self,
+        scenario_path: &Path,
+        scenario: &Scenario,
+    ) -> Result<Settings<'a>, CliError> {
+        if self.paths == Some(0) {
+            return Err(CliError::Usage("--paths must be at least 1".to_string()));
+        }
+        let model = load_fund_model(scenario_path, scenario, self.model.as_deref())?;
+        let mut settings = Settings::for_scenario(scenario, model);
+        settings.paths = self.paths.unwrap_or(scenario.paths);
+        settings.seed = self.seed.unwrap_or(scenario.seed);
+        Ok(settings)
+    }
+}
+
+/// Arguments of `fund simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Paths, seed, threads and model.
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Compute only shard I of N (1-based, e.g. 2/3); needs --out.
     #[arg(long)]
     pub shard: Option<String>,
     /// Write the result (or the shard's partial result) to this file instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Model file (overrides the scenario's `model` and the embedded default).
-    #[arg(long)]
-    pub model: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
@@ -164,7 +190,7 @@ impl Bar {
 
 fn simulate(args: &SimulateArgs) -> Result<(), CliError> {
     let scenario = load_scenario(&args.scenario)?;
-    let model = load_fund_model(&args.scenario, &scenario, args.model.as_deref())?;
+    let mut settings = args.run.settings(&args.scenario, &scenario)?;
     let shard = match &args.shard {
         None => None,
         Some(text) => Some(Shard::parse(text).map_err(|e| CliError::Usage(e.to_string()))?),
@@ -178,19 +204,15 @@ fn simulate(args: &SimulateArgs) -> Result<(), CliError> {
                 .to_string(),
         ));
     }
-    if args.paths == Some(0) {
-        return Err(CliError::Usage("--paths must be at least 1".to_string()));
-    }
     let bar = Bar::new();
     let progress = |done: u64, total: u64| bar.update(done, total);
-    let mut settings = Settings::for_scenario(&scenario, model);
-    settings.paths = args.paths.unwrap_or(scenario.paths);
-    settings.seed = args.seed.unwrap_or(scenario.seed);
     settings.progress = Some(&progress);
     if let Some(shard) = shard {
         settings.shard = shard;
-        let part = with_threads(args.threads, || fund::simulate_part(&scenario, &settings))?
-            .map_err(|e| CliError::Internal(e.to_string()))?;
+        let part = with_threads(args.run.threads, || {
+            fund::simulate_part(&scenario, &settings)
+        })?
+        .map_err(|e| CliError::Internal(e.to_string()))?;
         bar.finish();
         let out = args.out.as_deref().expect("checked above");
         write_json(out, &part)?;
@@ -203,7 +225,7 @@ fn simulate(args: &SimulateArgs) -> Result<(), CliError> {
         );
         return Ok(());
     }
-    let result = with_threads(args.threads, || fund::simulate(&scenario, &settings))?
+    let result = with_threads(args.run.threads, || fund::simulate(&scenario, &settings))?
         .map_err(|e| CliError::Internal(e.to_string()))?;
     bar.finish();
     if let Some(path) = &args.report {

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::fund::{load_fund_model, load_scenario, table, with_threads, write_json, write_report};
+use super::fund::{RunArgs, load_scenario, table, with_threads, write_json, write_report};
 use super::{CliError, Format, print_json, read_text};
 use crate::fund::size::{SizeError, SizeResult, SizeSettings};
 use crate::fund::sweep::{self, Axis, SweepError, SweepResult, SweepRow};
-use crate::fund::{self, FundPart, Settings};
+use crate::fund::{self, FundPart};
 use crate::money::Money;
 use crate::scenario::DirResolver;
 
@@ -29,18 +29,9 @@ pub struct SizeArgs {
     /// Give up above this initial capital (CNY).
     #[arg(long, default_value = "100000000000")]
     pub max_capital: Money,
-    /// Number of paths of every candidate (overrides the scenario's).
-    #[arg(long)]
-    pub paths: Option<u64>,
-    /// Seed of every candidate (overrides the scenario's).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Model file (overrides the scenario's `model` and the embedded default).
-    #[arg(long)]
-    pub model: Option<PathBuf>,
+    /// Paths, seed, threads and model.
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
@@ -67,18 +58,9 @@ pub struct SweepArgs {
     /// `scheme.ratio=0.2,0.4` or `book.cohort[0].count=100,200`); repeat for a grid.
     #[arg(long = "set", required = true)]
     pub set: Vec<String>,
-    /// Number of paths of every point (overrides the scenario's).
-    #[arg(long)]
-    pub paths: Option<u64>,
-    /// Seed of every point (overrides the scenario's).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Model file (overrides the scenario's `model` and the embedded default).
-    #[arg(long)]
-    pub model: Option<PathBuf>,
+    /// Paths, seed, threads and model.
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Write the output to this file instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -107,28 +89,17 @@ pub struct MergeArgs {
     pub lang: crate::report::Lang,
 }
 
-fn check_paths(paths: Option<u64>) -> Result<(), CliError> {
-    if paths == Some(0) {
-        return Err(CliError::Usage("--paths must be at least 1".to_string()));
-    }
-    Ok(())
-}
-
 /// `fund size`: bisection on the initial capital with common random numbers.
 pub fn size(args: &SizeArgs) -> Result<(), CliError> {
-    check_paths(args.paths)?;
     let scenario = load_scenario(&args.scenario)?;
-    let model = load_fund_model(&args.scenario, &scenario, args.model.as_deref())?;
-    let mut settings = Settings::for_scenario(&scenario, model);
-    settings.paths = args.paths.unwrap_or(scenario.paths);
-    settings.seed = args.seed.unwrap_or(scenario.seed);
+    let settings = args.run.settings(&args.scenario, &scenario)?;
     let search = SizeSettings {
         target: args.max_shortfall_prob,
         resolution: args.resolution,
         max_capital: args.max_capital,
         start: scenario.fund.initial_capital,
     };
-    let outcome = with_threads(args.threads, || {
+    let outcome = with_threads(args.run.threads, || {
         fund::size::size_with(&search, |capital| {
             fund::simulate_with_capital(&scenario, &settings, capital)
         })
@@ -186,10 +157,9 @@ fn sweep_error(file: &Path, e: SweepError) -> CliError {
 
 /// `fund sweep`: one simulation per grid point, common random numbers across the grid.
 pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
-    check_paths(args.paths)?;
     let text = read_text(&args.scenario)?;
     let base = load_scenario(&args.scenario)?;
-    let model = load_fund_model(&args.scenario, &base, args.model.as_deref())?;
+    let base_settings = args.run.settings(&args.scenario, &base)?;
     let axes: Vec<Axis> = args
         .set
         .iter()
@@ -202,12 +172,10 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let resolver = DirResolver(dir);
-    let outcome = with_threads(args.threads, || {
+    let outcome = with_threads(args.run.threads, || {
         sweep::run(&text, &resolver, &axes, |scenario| {
-            let mut settings = Settings::for_scenario(scenario, model.clone());
-            settings.paths = args.paths.unwrap_or(base.paths);
-            settings.seed = args.seed.unwrap_or(base.seed);
-            fund::simulate(scenario, &settings)
+            // Every point runs the base run's model, seed and paths (common random numbers).
+            fund::simulate(scenario, &base_settings)
         })
     })?;
     let result = outcome.map_err(|e| sweep_error(&args.scenario, e))?;

@@ -4,6 +4,7 @@
 
 pub mod applications;
 pub mod fund;
+pub mod valuations;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
             "/v1/applications/{id}/outcomes",
             get(applications::outcomes),
         )
+        .route("/v1/valuations", post(valuations::value))
         .route("/v1/fund/simulations", post(fund::submit))
         .route("/v1/fund/simulations/{id}", get(fund::get_job))
 }
