@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod fund;
 pub mod fund_tools;
+pub mod score;
 #[cfg(feature = "server")]
 pub mod serve;
 pub mod value;
@@ -33,6 +34,8 @@ enum Command {
     /// Value a pledged IP portfolio (assets.json or assets.csv): income-approach Monte Carlo,
     /// liquidation value, CNIPA high-value verdicts and indicator scores.
     Value(value::ValueArgs),
+    /// Score a loan application (SPEC §3): PD, LGD, EL, capital, limit, eligibility, decision.
+    Score(score::ScoreArgs),
     /// Risk-compensation fund simulation.
     Fund {
         #[command(subcommand)]
@@ -182,6 +185,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Value(args) => value::run(&args),
         Command::Validate { file } => validate(&file),
+        Command::Score(args) => score::run(&args),
         Command::Fund { command } => fund::run(command),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::serve(args),
@@ -265,6 +269,23 @@ fn validate(file: &Path) -> Result<(), CliError> {
             println!("{}: valid scheme {}", file.display(), scheme.name);
             return Ok(());
         }
+    }
+    let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+    let is_application = json
+        .as_ref()
+        .and_then(serde_json::Value::as_object)
+        .is_some_and(|o| o.contains_key("borrower") || o.contains_key("loan"));
+    if is_application {
+        let app = crate::credit::application::Application::from_json(&text)
+            .map_err(|e| CliError::bad_input(file, e))?;
+        println!(
+            "{}: valid application of {} ({} pledged assets, scheme {})",
+            file.display(),
+            app.borrower.name,
+            app.pledged_assets.len(),
+            app.scheme.as_ref().map_or("none", |s| s.name.as_str())
+        );
+        return Ok(());
     }
     Err(CliError::Usage(format!(
         "{}: cannot tell what kind of input this is",

@@ -6,13 +6,21 @@
 //! Owns the `[credit]` section of the model, the application schema and the score result.
 //! Must not read files, print, or know about the CLI or HTTP.
 
+pub mod application;
 pub mod basel;
 pub mod code;
+pub mod decision;
+pub mod eligibility;
 pub mod layers;
+pub mod lgd;
 pub mod master_scale;
 pub mod normal;
 pub mod params;
+pub mod pledge;
+pub mod pricing;
 pub mod schedule;
+pub mod score;
 pub mod scorecard;
 
 pub use params::CreditParams;
+pub use score::{ScoreError, ScoreResult, ScoreSettings, score_application};

@@ -212,12 +212,14 @@ pub fn score(features: &Features, params: &CreditParams) -> ScorecardResult {
     let mut logit = sc.intercept;
     let mut contributions = Vec::with_capacity(rows.len());
     for (name, value, l) in rows {
+        // A flag at 0 times a negative coefficient is −0.0; + 0.0 makes it 0 in the output.
+        let l = l + 0.0;
         logit += l;
         contributions.push(Contribution {
             feature: name.to_string(),
             value,
             logit: l,
-            points: -l * factor,
+            points: (0.0 - l) * factor, // 0 − l, not −l: no −0.0 in the output
         });
     }
     // Largest adverse first; ties keep the fixed feature order (stable sort).
