@@ -51,6 +51,10 @@ enum Command {
     #[cfg(feature = "server")]
     Serve(serve::ServeArgs),
     /// Create or revoke API keys.
+    /// Score a stored application again from its stored input, seed, paths and model and
+    /// check the result is identical (exit 0) or not (exit 1).
+    #[cfg(feature = "server")]
+    Replay(serve::ReplayArgs),
     #[cfg(feature = "server")]
     Keys {
         /// What to do.
@@ -189,6 +193,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Fund { command } => fund::run(command),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::serve(args),
+        #[cfg(feature = "server")]
+        Command::Replay(args) => serve::replay(args),
         #[cfg(feature = "server")]
         Command::Keys { action } => serve::keys(action),
     }
