@@ -57,9 +57,7 @@ pub(crate) struct AssetPlan {
     kappa: f64,
     /// Obsolescence λ.
     obsolescence: f64,
-    /// Base annual income `royalty × R0 + licence income` (CNY/yr).
-    base: f64,
-    /// `ln(base)`.
+    /// `ln(base)`, base = `royalty × R0 + licence income` (CNY/yr).
     ln_base: f64,
     /// Index of the asset's kind (its invalidation hazard is shared by the kind).
     kind: usize,
@@ -321,7 +319,6 @@ impl PortfolioValuer {
             log_drift,
             kappa,
             obsolescence: lambda,
-            base,
             ln_base: base.ln(),
             kind: kind as usize,
             expected_value: if under_invalidation.is_some() {
