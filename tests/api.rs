@@ -643,3 +643,152 @@ async fn valuation_matches_the_engine_and_rejects_bad_assets() {
     let r = call(&f.app, post("/v1/valuations", &f.bank_a, "[]", None)).await;
     assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applications_are_scored_stored_idempotent_and_replayable() {
+    let f = fixture().await;
+    let text = std::fs::read_to_string("scenarios/applications/approve.json").unwrap();
+    let uri = "/v1/applications?paths=2000&seed=5";
+    let r = call(&f.app, post(uri, &f.bank_a, text.clone(), Some("k-1"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("app_"));
+    assert_eq!(
+        r.headers[header::LOCATION],
+        format!("/v1/applications/{id}")
+    );
+    // The result is the engine's, byte for byte after id and created_at.
+    let app = ipledge::credit::application::Application::from_json(&text).unwrap();
+    let direct = ipledge::credit::score_application(
+        &app,
+        &Model::embedded_default(),
+        &ipledge::credit::ScoreSettings {
+            paths: 2000,
+            seed: 5,
+            scheme: None,
+        },
+    )
+    .unwrap();
+    let mut body = r.body.clone();
+    body.as_object_mut().unwrap().remove("id");
+    body.as_object_mut().unwrap().remove("created_at");
+    assert_eq!(body, serde_json::to_value(&direct).unwrap());
+    assert_eq!(r.body["decision"], "approve");
+
+    // Read back: the same document; another bank gets 404.
+    let g = call(
+        &f.app,
+        get(&format!("/v1/applications/{id}"), Some(&f.bank_a)),
+    )
+    .await;
+    assert_eq!(g.status, StatusCode::OK);
+    assert_eq!(g.text, r.text);
+    let g = call(
+        &f.app,
+        get(&format!("/v1/applications/{id}"), Some(&f.bank_b)),
+    )
+    .await;
+    assert_problem(&g, StatusCode::NOT_FOUND);
+
+    // Same key and body: the stored response, no second application; other body: 422.
+    let again = call(&f.app, post(uri, &f.bank_a, text.clone(), Some("k-1"))).await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.text, r.text);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    let other = text.replacen("\"amount\"", "\"amount\" ", 1);
+    let clash = call(&f.app, post(uri, &f.bank_a, other, Some("k-1"))).await;
+    assert_problem(&clash, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = call(&f.app, get("/v1/applications", Some(&f.bank_a))).await;
+    assert_eq!(page.body["items"].as_array().unwrap().len(), 1);
+
+    // Replay: identical; another tenant cannot replay it.
+    let rp = call(
+        &f.app,
+        post(
+            &format!("/v1/applications/{id}/replay"),
+            &f.bank_a,
+            "",
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(rp.status, StatusCode::OK, "{}", rp.text);
+    assert_eq!(rp.body["identical"], true);
+    assert_eq!(rp.body["seed"], 5);
+    assert_eq!(rp.body["paths"], 2000);
+    let rp = call(
+        &f.app,
+        post(
+            &format!("/v1/applications/{id}/replay"),
+            &f.bank_b,
+            "",
+            None,
+        ),
+    )
+    .await;
+    assert_problem(&rp, StatusCode::NOT_FOUND);
+
+    // The CLI replays from the database file too.
+    let db = format!("sqlite://{}", f._dir.path().join("api.db").display());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipledge"))
+        .args(["replay", &id, "--database-url", &db])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["identical"], true);
+}
+
+#[tokio::test]
+async fn bad_applications_are_422_with_field_paths_and_banks_only() {
+    let f = fixture().await;
+    let text = std::fs::read_to_string("scenarios/applications/approve.json").unwrap();
+    let mut app: Value = serde_json::from_str(&text).unwrap();
+    // Flip the credit code's check character and make the amount negative.
+    let code = app["borrower"]["credit_code"].as_str().unwrap().to_string();
+    let last = code.chars().last().unwrap();
+    let flipped = format!(
+        "{}{}",
+        &code[..code.len() - 1],
+        if last == '0' { '1' } else { '0' }
+    );
+    app["borrower"]["credit_code"] = json!(flipped);
+    app["loan"]["amount"] = json!("-1");
+    let r = call(
+        &f.app,
+        post("/v1/applications", &f.bank_a, app.to_string(), None),
+    )
+    .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    let paths: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["path"].as_str())
+        .collect();
+    assert!(paths.contains(&"borrower.credit_code"), "{paths:?}");
+    assert!(paths.contains(&"loan.amount"), "{paths:?}");
+    let r = call(
+        &f.app,
+        post("/v1/applications", &f.bank_a, "{\"bank_id\": 3", None),
+    )
+    .await;
+    assert_eq!(r.status.as_u16() / 100, 4, "{}", r.text);
+    let r = call(
+        &f.app,
+        post("/v1/applications", &f.bureau, text.clone(), None),
+    )
+    .await;
+    assert_problem(&r, StatusCode::FORBIDDEN);
+    let r = call(
+        &f.app,
+        post("/v1/applications?paths=0", &f.bank_a, text.clone(), None),
+    )
+    .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -34,6 +34,8 @@ use super::routes;
         super::ops::metrics,
         super::ops::models,
         super::ops::schemes,
+        routes::applications::create,
+        routes::applications::replay,
         routes::applications::get_one,
         routes::applications::list,
         routes::applications::report_outcome,
@@ -66,6 +68,7 @@ fn component_schemas() -> Map<String, Value> {
     let mut requests = settings.clone().for_deserialize().into_generator();
     register::<routes::applications::OutcomeReport>(&mut requests);
     register::<crate::asset::RawAsset>(&mut requests);
+    register::<crate::credit::application::RawApplication>(&mut requests);
     let mut responses = settings.for_serialize().into_generator();
     register::<Problem>(&mut responses);
     register::<Health>(&mut responses);
@@ -76,6 +79,8 @@ fn component_schemas() -> Map<String, Value> {
     register::<routes::applications::OutcomeList>(&mut responses);
     register::<routes::fund::JobResponse>(&mut responses);
     register::<crate::valuation::ValuationResult>(&mut responses);
+    register::<crate::credit::ScoreResult>(&mut responses);
+    register::<routes::applications::ReplayResponse>(&mut responses);
     let mut schemas = requests.take_definitions(true);
     for (name, schema) in responses.take_definitions(true) {
         schemas.entry(name).or_insert(schema);

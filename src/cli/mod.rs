@@ -15,6 +15,7 @@ pub mod fund_tools;
 pub mod score;
 #[cfg(feature = "server")]
 pub mod serve;
+pub mod value;
 
 use crate::input::InputErrors;
 use crate::model::{Model, ModelError};
@@ -30,6 +31,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Value a pledged IP portfolio (assets.json or assets.csv): income-approach Monte Carlo,
+    /// liquidation value, CNIPA high-value verdicts and indicator scores.
+    Value(value::ValueArgs),
     /// Score a loan application (SPEC §3): PD, LGD, EL, capital, limit, eligibility, decision.
     Score(score::ScoreArgs),
     /// Risk-compensation fund simulation.
@@ -47,6 +51,10 @@ enum Command {
     #[cfg(feature = "server")]
     Serve(serve::ServeArgs),
     /// Create or revoke API keys.
+    /// Score a stored application again from its stored input, seed, paths and model and
+    /// check the result is identical (exit 0) or not (exit 1).
+    #[cfg(feature = "server")]
+    Replay(serve::ReplayArgs),
     #[cfg(feature = "server")]
     Keys {
         /// What to do.
@@ -179,19 +187,52 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
+        Command::Value(args) => value::run(&args),
         Command::Validate { file } => validate(&file),
         Command::Score(args) => score::run(&args),
         Command::Fund { command } => fund::run(command),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::serve(args),
         #[cfg(feature = "server")]
+        Command::Replay(args) => serve::replay(args),
+        #[cfg(feature = "server")]
         Command::Keys { action } => serve::keys(action),
+    }
+}
+
+/// An asset list, if `file` looks like one: any `.csv`, or JSON whose top level is an array
+/// or an object with an `assets` key.
+fn asset_list(file: &Path, text: &str) -> Option<Result<Vec<crate::asset::Asset>, InputErrors>> {
+    if value::is_csv(file) {
+        return Some(crate::asset::parse_csv(text));
+    }
+    if !file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        return None;
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Array(_)) => Some(crate::asset::parse_json(text)),
+        Ok(serde_json::Value::Object(m)) if m.contains_key("assets") => {
+            Some(crate::asset::parse_json(text))
+        }
+        _ => None,
     }
 }
 
 /// `ipledge validate FILE`: recognises the kind of input and checks it.
 fn validate(file: &Path) -> Result<(), CliError> {
     let text = read_text(file)?;
+    if let Some(assets) = asset_list(file, &text) {
+        let assets = assets.map_err(|e| CliError::bad_input(file, e))?;
+        println!(
+            "{}: valid asset list ({} assets)",
+            file.display(),
+            assets.len()
+        );
+        return Ok(());
+    }
     let is_model = file.extension().is_some_and(|e| e == "toml") && text.contains("[model]");
     if is_model {
         let model =

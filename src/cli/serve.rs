@@ -200,3 +200,51 @@ async fn open(url: &str) -> Result<Store, CliError> {
         other => CliError::Internal(other.to_string()),
     })
 }
+
+/// Arguments of `ipledge replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// The stored application's id (`app_…`).
+    pub id: String,
+    /// Database URL.
+    #[arg(long, env = "IPLEDGE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+    /// The model file the application was scored with (default: the embedded model).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+}
+
+/// `ipledge replay ID`: scores a stored application again from its stored input, seed, paths
+/// and model, prints the replay (JSON) and exits 0 when the result is identical byte for byte,
+/// 1 when it is not (a broken reproducibility promise is an internal error).
+pub fn replay(args: ReplayArgs) -> Result<(), CliError> {
+    let model = super::load_model(args.model.as_deref())?;
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let store = open(&args.database_url).await?;
+        let record = store
+            .application(&args.id, None)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| {
+                CliError::Usage(format!("no application {} in the database", args.id))
+            })?;
+        store.close().await;
+        let replay = crate::api::routes::applications::replay_record(&record, &model)
+            .await
+            .map_err(|e| match e {
+                crate::api::AppError::Conflict(message) => CliError::Usage(message),
+                other => CliError::Internal(other.to_string()),
+            })?;
+        super::print_json(&replay)?;
+        if replay.identical {
+            eprintln!("{}: identical to the stored result", replay.id);
+            Ok(())
+        } else {
+            Err(CliError::Internal(format!(
+                "{}: the replay differs from the stored result",
+                replay.id
+            )))
+        }
+    })
+}

@@ -28,6 +28,8 @@ mod valuer;
 #[cfg(test)]
 mod tests;
 
+use rayon::prelude::*;
+
 use crate::asset::{Asset, Date};
 use crate::model::Model;
 use crate::money::Money;
@@ -176,10 +178,17 @@ pub fn value_portfolio(
 ) -> Result<ValuationResult, ValuationError> {
     let valuer = PortfolioValuer::new(assets, params, settings.as_of)?;
     let sim = valuer.simulate(settings.seed, settings.paths)?;
+    // Summaries sort every sample: independent work, spread over the pool.
+    let summaries: Vec<(ValueStats, ValueStats)> = sim
+        .values
+        .par_iter()
+        .zip(&sim.liquidation)
+        .map(|(v, l)| (ValueStats::of(v), ValueStats::of(l)))
+        .collect();
     let mut out = Vec::with_capacity(assets.len());
     for (i, asset) in assets.iter().enumerate() {
         let plan = &valuer.plans()[i];
-        let value = ValueStats::of(&sim.values[i]);
+        let (value, liquidation_value) = summaries[i];
         let appraised =
             Money::from_f64_fen(value.mean).ok_or_else(|| ValuationError::NotFinite {
                 id: asset.id().to_string(),
@@ -218,7 +227,7 @@ pub fn value_portfolio(
             remaining_life_years: plan.remaining_life,
             appraised_value: appraised,
             value,
-            liquidation_value: ValueStats::of(&sim.liquidation[i]),
+            liquidation_value,
             high_value: hv,
             value_score: score,
             cross_checks,
@@ -227,10 +236,14 @@ pub fn value_portfolio(
     let weights: Vec<(f64, &ValueScore)> =
         out.iter().map(|a| (a.value.mean, &a.value_score)).collect();
     let portfolio_score = score::portfolio_score(&weights, params.score());
+    let (portfolio_value, portfolio_liquidation) = rayon::join(
+        || ValueStats::of(&sim.portfolio_value),
+        || ValueStats::of(&sim.portfolio_liquidation),
+    );
     let portfolio = PortfolioValuation {
         appraised_value: out.iter().map(|a| a.appraised_value).sum(),
-        value: ValueStats::of(&sim.portfolio_value),
-        liquidation_value: ValueStats::of(&sim.portfolio_liquidation),
+        value: portfolio_value,
+        liquidation_value: portfolio_liquidation,
         value_score: portfolio_score,
     };
     Ok(ValuationResult {

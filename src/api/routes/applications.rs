@@ -425,3 +425,219 @@ mod tests {
         }
     }
 }
+
+/// Query of `POST /v1/applications`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreQuery {
+    /// Monte Carlo paths (default: the server's default, 10,000).
+    pub paths: Option<u64>,
+    /// Seed (default: the CLI's default).
+    pub seed: Option<u64>,
+}
+
+/// Scores `input` (an application document) exactly as `ipledge score` does, on the blocking
+/// pool; returns the result JSON text and its decision. Used by the POST and by replays.
+pub(crate) async fn score_text(
+    input: String,
+    model: crate::model::Model,
+    paths: u64,
+    seed: u64,
+    max_assets: Option<usize>,
+) -> Result<(String, String), AppError> {
+    tokio::task::spawn_blocking(move || {
+        let app = crate::credit::application::Application::from_json(&input)
+            .map_err(AppError::Invalid)?;
+        let count = app.pledged_assets.len();
+        if let Some(max_assets) = max_assets.filter(|max| count > *max) {
+            return Err(AppError::Invalid(crate::input::InputErrors::one(
+                &FieldPath::new("pledged_assets"),
+                format!("{count} assets: at most {max_assets} per application"),
+            )));
+        }
+        let settings = crate::credit::ScoreSettings {
+            paths,
+            seed,
+            scheme: None,
+        };
+        let result =
+            crate::credit::score_application(&app, &model, &settings).map_err(|e| match e {
+                crate::credit::ScoreError::Model(errors) => {
+                    AppError::Internal(format!("server model: {errors}"))
+                }
+                e if e.is_bad_input() => AppError::Invalid(crate::input::InputErrors::one(
+                    &FieldPath::root(),
+                    e.to_string(),
+                )),
+                e => AppError::Internal(e.to_string()),
+            })?;
+        let decision = serde_json::to_value(result.decision)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let output = serde_json::to_string(&result)
+            .map_err(|e| AppError::Internal(format!("serialise score: {e}")))?;
+        Ok((output, decision))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("scoring task: {e}")))?
+}
+
+/// `POST /v1/applications`: scores the application in the body (the input of `ipledge score`)
+/// and stores input, output, model id + sha256, seed and paths; answers 201 with the result
+/// plus `id` and `created_at`. Honours `Idempotency-Key`: the same key and body return the
+/// stored response, the same key with another body is 422.
+#[utoipa::path(post, path = "/v1/applications", tag = "applications",
+    security(("bearer" = [])),
+    params(
+        ("paths" = Option<u64>, Query, description = "Monte Carlo paths (default 10,000)"),
+        ("seed" = Option<u64>, Query, description = "seed (default: the CLI's)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "retry key: same key and body return the stored response")),
+    request_body(content = ref("#/components/schemas/RawApplication"), content_type = "application/json",
+        description = "the application of `ipledge score`"),
+    responses(
+        (status = 201, description = "scored and stored", body = ref("#/components/schemas/ApplicationResponse")),
+        (status = 422, description = "bad application fields, or an idempotency key reused with another body", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: RawBody,
+) -> Result<Response, AppError> {
+    caller.require(&[Role::Bank, Role::Admin], "score applications")?;
+    let query: ScoreQuery = parse_query(query.as_deref())?;
+    let paths = super::valuations::checked_paths(query.paths, &state)?;
+    let seed = query
+        .seed
+        .unwrap_or(crate::credit::ScoreSettings::default().seed);
+    body.expect_json()?;
+    let idempotency = Idempotency::from_request(
+        &headers,
+        caller.tenant(),
+        "POST /v1/applications",
+        &body.bytes,
+    )?;
+    if let Some(stored) = idempotency.lookup(state.store()).await? {
+        return Ok(stored);
+    }
+    let input = body.text()?.to_string();
+    let started = std::time::Instant::now();
+    let (output, decision) = score_text(
+        input.clone(),
+        state.model().clone(),
+        paths,
+        seed,
+        Some(state.limits().max_assets),
+    )
+    .await?;
+    metrics::histogram!("ipledge_scoring_seconds").record(started.elapsed().as_secs_f64());
+    let record = ApplicationRecord {
+        id: new_id("app")?,
+        tenant: caller.tenant().to_string(),
+        created_at: now_rfc3339(),
+        decision,
+        model_id: state.model().id().to_string(),
+        model_sha256: state.model().sha256().to_string(),
+        seed,
+        paths,
+        input,
+        output,
+    };
+    let response_body = application_response(&record)?;
+    let stored = idempotency.record(StatusCode::CREATED, &response_body);
+    let insert = state
+        .store()
+        .insert_application(&record, stored.as_ref().map(|(k, r)| (k, r)))
+        .await?;
+    let mut fresh = json_response(StatusCode::CREATED, response_body);
+    if let Ok(location) = format!("/v1/applications/{}", record.id).parse() {
+        fresh
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, location);
+    }
+    idempotency.respond(insert, fresh)
+}
+
+/// The answer of a replay.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ReplayResponse {
+    /// Application id.
+    pub id: String,
+    /// True when scoring the stored input again gives the stored output byte for byte.
+    pub identical: bool,
+    /// Model id used (stored and now).
+    pub model_id: String,
+    /// SHA-256 of the model used.
+    pub model_sha256: String,
+    /// Seed used.
+    pub seed: u64,
+    /// Paths used.
+    pub paths: u64,
+    /// The replayed result (the stored one is `GET /v1/applications/{id}`).
+    pub replayed: serde_json::Value,
+}
+
+/// Scores a stored application again with its stored seed and paths under `model`, which must
+/// be the model it was stored with (same SHA-256). The request limits are not applied again:
+/// the stored input was accepted once.
+pub async fn replay_record(
+    record: &ApplicationRecord,
+    model: &crate::model::Model,
+) -> Result<ReplayResponse, AppError> {
+    if model.sha256() != record.model_sha256 {
+        return Err(AppError::Conflict(format!(
+            "application {} was scored with model {} (sha256 {}); this server runs {} (sha256 {})",
+            record.id,
+            record.model_id,
+            record.model_sha256,
+            model.id(),
+            model.sha256()
+        )));
+    }
+    let (output, _) = score_text(
+        record.input.clone(),
+        model.clone(),
+        record.paths,
+        record.seed,
+        None,
+    )
+    .await?;
+    let replayed = serde_json::from_str(&output)
+        .map_err(|e| AppError::Internal(format!("replayed output: {e}")))?;
+    Ok(ReplayResponse {
+        id: record.id.clone(),
+        identical: output == record.output,
+        model_id: record.model_id.clone(),
+        model_sha256: record.model_sha256.clone(),
+        seed: record.seed,
+        paths: record.paths,
+        replayed,
+    })
+}
+
+/// `POST /v1/applications/{id}/replay`: scores the stored input again with the stored seed,
+/// paths and model, and says whether the result is identical to the stored one.
+#[utoipa::path(post, path = "/v1/applications/{id}/replay", tag = "applications",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "application id")),
+    responses(
+        (status = 200, description = "the replayed result and whether it is identical", body = ref("#/components/schemas/ReplayResponse")),
+        (status = 404, description = "no such application for this tenant", content_type = "application/problem+json", body = ref("#/components/schemas/Problem")),
+        (status = 409, description = "the server runs another model than the stored one", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
+pub async fn replay(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ReplayResponse>, AppError> {
+    caller.require(&[Role::Bank, Role::Admin], "replay applications")?;
+    let record = state
+        .store()
+        .application(&id, caller.visible_tenant())
+        .await?
+        .ok_or(AppError::NotFound {
+            what: "application",
+            id,
+        })?;
+    Ok(Json(replay_record(&record, state.model()).await?))
+}

@@ -14,7 +14,11 @@ use super::AppState;
 /// The resource routes (state supplied by [`super::app`]).
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/applications", get(applications::list))
+        .route(
+            "/v1/applications",
+            get(applications::list).post(applications::create),
+        )
+        .route("/v1/applications/{id}/replay", post(applications::replay))
         .route("/v1/applications/{id}", get(applications::get_one))
         .route(
             "/v1/applications/{id}/outcome",
