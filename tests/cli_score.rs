@@ -140,3 +140,15 @@ fn scheme_flag_takes_a_file_or_a_preset() {
     let (code, _, _) = ipledge(dir.path(), &["score", app, "--paths", "0"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn an_asset_filed_after_the_application_date_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = sample_json("approve.json");
+    v["as_of"] = "2019-01-01".into();
+    std::fs::write(dir.path().join("early.json"), v.to_string()).unwrap();
+    let (code, out, err) = ipledge(dir.path(), &["score", "early.json", "--paths", "100"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("after the valuation date"), "{err}");
+}

@@ -229,3 +229,18 @@ proptest! {
         prop_assert!(score(&high, 64, 1).pd_1y >= score(&low, 64, 1).pd_1y);
     }
 }
+
+#[test]
+fn zero_paths_is_an_input_error() {
+    let err = score_application(
+        &sample("approve.json"),
+        &Model::embedded_default(),
+        &ScoreSettings {
+            paths: 0,
+            seed: 1,
+            scheme: None,
+        },
+    )
+    .unwrap_err();
+    assert!(err.is_bad_input(), "{err}");
+}

@@ -251,8 +251,12 @@ pub struct ScoreResult {
     pub expected_loss_stderr: f64,
     /// Appraised value of the pledged portfolio (income approach).
     pub appraised_value: Money,
+    /// Standard error of the appraised value (CNY).
+    pub appraised_value_stderr: f64,
     /// Mean liquidation value of the pledged portfolio at the valuation date.
     pub liquidation_value: Money,
+    /// Standard error of the liquidation value (CNY).
+    pub liquidation_value_stderr: f64,
     /// `max_loan / appraised_value`.
     pub pledge_rate: f64,
     /// `Σ pledge_rate × appraised value`.
@@ -529,7 +533,9 @@ pub fn score_application(
         expected_loss: money(expected_loss, "expected loss")?,
         expected_loss_stderr: pd_tenor * lgd.loss_net.stderr,
         appraised_value: portfolio.appraised_value,
+        appraised_value_stderr: portfolio.value.stderr,
         liquidation_value: money(portfolio.liquidation_value.mean, "liquidation value")?,
+        liquidation_value_stderr: portfolio.liquidation_value.stderr,
         pledge_rate,
         max_loan,
         high_value: valued
