@@ -30,7 +30,7 @@ initial_capital = "1000000000000"
 }
 
 #[test]
-#[ignore = "million-path convergence run (CI, release)"]
+#[ignore = "million-path convergence run (CI, by name)"]
 fn finite_pool_quantiles_at_a_million_paths() {
     let s = pool(100, 1_000_000);
     let r = simulate(
@@ -47,7 +47,7 @@ fn finite_pool_quantiles_at_a_million_paths() {
 }
 
 #[test]
-#[ignore = "convergence run (CI, release)"]
+#[ignore = "convergence run (CI, by name)"]
 fn large_pool_quantiles_of_the_loss_fraction() {
     let n = 50_000;
     let s = pool(n, 200_000);
