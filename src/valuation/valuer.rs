@@ -57,8 +57,10 @@ pub(crate) struct AssetPlan {
     kappa: f64,
     /// Obsolescence λ.
     obsolescence: f64,
-    /// Base annual income `royalty × R0 + licence income` (CNY/yr).
-    base: f64,
+    /// `ln(base)`, base = `royalty × R0 + licence income` (CNY/yr).
+    ln_base: f64,
+    /// Index of the asset's kind (its invalidation hazard is shared by the kind).
+    kind: usize,
     /// Expected value at the valuation date without lapse (deterministic).
     pub expected_value: f64,
 }
@@ -75,6 +77,8 @@ pub struct PortfolioValuer {
     /// Every asset's periods, back to back (`AssetPlan::first` indexes into it).
     periods: Vec<Period>,
     log_discount: f64,
+    /// `ln` of the share kept after a partial invalidation.
+    ln_partial_factor: f64,
     realisation: Beta<f64>,
     liquidation: LiquidationParams,
     borrower_industry: Industry,
@@ -96,6 +100,9 @@ struct Period {
     surv: f64,
     /// Suffix sum `Σ_{j ≥ k} base·Δ_j·e^(−(λ+κ)·t_j)`: expected value seen from a later date.
     tail: f64,
+    /// `ln(fee / Δ)`, the log of the yearly fee rate (−∞ without a fee): the lapse test of
+    /// [`PortfolioValuer::liquidation_given`] runs in logs.
+    ln_fee_rate: f64,
 }
 
 /// Per-path values of one batch: `values[i * len + p]` for asset `i`, path `p`, and the
@@ -143,6 +150,7 @@ impl PortfolioValuer {
             max_periods: 0,
             periods: Vec::new(),
             log_discount,
+            ln_partial_factor: params.partial_invalidation_factor().ln(),
             realisation,
             liquidation: lq,
             borrower_industry: Industry::Other,
@@ -273,6 +281,7 @@ impl PortfolioValuer {
                 fee,
                 surv,
                 tail: tail_term,
+                ln_fee_rate: (fee / dt).ln(),
             });
         }
         // Turn the tail terms into suffix sums.
@@ -310,7 +319,8 @@ impl PortfolioValuer {
             log_drift,
             kappa,
             obsolescence: lambda,
-            base,
+            ln_base: base.ln(),
+            kind: kind as usize,
             expected_value: if under_invalidation.is_some() {
                 let o = kp.under_invalidation;
                 expected_value
@@ -496,20 +506,29 @@ impl PortfolioValuer {
                 rng.sample(StandardNormal)
             };
         }
+        // Survival to the default date against the invalidation hazard, once per kind.
+        let mut survival = [f64::NAN; 5];
+        let ln_partial = self.ln_partial_factor;
         let mut total = 0.0;
         for plan in &self.plans {
             let mut kept = 1.0;
+            let mut ln_kept = 0.0;
             if let Some((whole, whole_or_partial)) = plan.under_invalidation {
                 let u: f64 = rng.random();
                 if u < whole {
                     kept = 0.0;
                 } else if u < whole_or_partial {
                     kept = plan.partial_factor;
+                    ln_kept = ln_partial;
                 }
             }
             let alive = plan.hazard <= 0.0 || {
                 let u: f64 = rng.random();
-                u < (-plan.hazard * t).exp()
+                let s = &mut survival[plan.kind];
+                if s.is_nan() {
+                    *s = (-plan.hazard * t).exp();
+                }
+                u < *s
             };
             let e: f64 = rng.sample(StandardNormal);
             if kept == 0.0 || !alive || t >= plan.remaining_life || plan.periods == 0 {
@@ -520,29 +539,17 @@ impl PortfolioValuer {
                 self.common_loading * state.common_z + b * group_z[plan.group] + plan.idio * e;
             let log_r = plan.log_drift * t + plan.sigma * sqrt_t * shock;
             let k = (t.floor() as usize).min(plan.periods - 1);
-            let j = plan.first + k;
-            // Income over the period containing the default, at the revenue reached, against
-            // the fee due in it: below it the owner has let the right lapse.
-            let dt = self.period_length(plan, j);
-            let income = kept * plan.base * (log_r - plan.obsolescence * t).exp() * dt;
-            let period = &self.periods[j];
-            if income < period.fee {
+            let period = &self.periods[plan.first + k];
+            // Yearly income at the revenue reached, against the fee rate of the period
+            // containing the default (in logs): below it the owner has let the right lapse.
+            let ln_income = ln_kept + plan.ln_base + log_r - plan.obsolescence * t;
+            if ln_income < period.ln_fee_rate {
                 continue;
             }
             total += kept * (log_r + plan.kappa * t).exp() * period.tail;
         }
         let factor = self.liquidation_factor(rng);
         total * factor
-    }
-
-    /// Length of period `j` of `plan` (years).
-    fn period_length(&self, plan: &AssetPlan, j: usize) -> f64 {
-        let k = j - plan.first;
-        if k + 1 < plan.periods {
-            1.0
-        } else {
-            plan.remaining_life - k as f64
-        }
     }
 
     /// Checks that every precomputed term is finite (absurd inputs could overflow).
