@@ -29,6 +29,22 @@ pub(crate) fn application_response(record: &ApplicationRecord) -> Result<String,
     )
 }
 
+/// The application `id` as `caller` may see it: another tenant's id is 404, like a missing one.
+async fn visible_application(
+    state: &AppState,
+    caller: &Caller,
+    id: String,
+) -> Result<ApplicationRecord, AppError> {
+    state
+        .store()
+        .application(&id, caller.visible_tenant())
+        .await?
+        .ok_or(AppError::NotFound {
+            what: "application",
+            id,
+        })
+}
+
 /// `GET /v1/applications/{id}`: the stored scoring result (404 for other tenants' ids).
 #[utoipa::path(get, path = "/v1/applications/{id}", tag = "applications",
     security(("bearer" = [])),
@@ -42,14 +58,7 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     caller.require(&[Role::Bank, Role::Admin], "read applications")?;
-    let record = state
-        .store()
-        .application(&id, caller.visible_tenant())
-        .await?
-        .ok_or(AppError::NotFound {
-            what: "application",
-            id,
-        })?;
+    let record = visible_application(&state, &caller, id).await?;
     Ok(json_response(
         StatusCode::OK,
         application_response(&record)?,
@@ -313,14 +322,7 @@ pub async fn report_outcome(
     if let Some(stored) = idempotency.lookup(state.store()).await? {
         return Ok(stored);
     }
-    let application = state
-        .store()
-        .application(&id, caller.visible_tenant())
-        .await?
-        .ok_or(AppError::NotFound {
-            what: "application",
-            id: id.clone(),
-        })?;
+    let application = visible_application(&state, &caller, id.clone()).await?;
     let report: OutcomeReport = parse_json(body.text()?)?;
     report.validate().map_err(AppError::Invalid)?;
     let response = OutcomeResponse {
@@ -380,14 +382,7 @@ pub async fn outcomes(
     Path(id): Path<String>,
 ) -> Result<Json<OutcomeList>, AppError> {
     caller.require(&[Role::Bank, Role::Admin], "read outcomes")?;
-    let application = state
-        .store()
-        .application(&id, caller.visible_tenant())
-        .await?
-        .ok_or(AppError::NotFound {
-            what: "application",
-            id,
-        })?;
+    let application = visible_application(&state, &caller, id).await?;
     let items = state
         .store()
         .outcomes(&application.id)
@@ -631,13 +626,6 @@ pub async fn replay(
     Path(id): Path<String>,
 ) -> Result<Json<ReplayResponse>, AppError> {
     caller.require(&[Role::Bank, Role::Admin], "replay applications")?;
-    let record = state
-        .store()
-        .application(&id, caller.visible_tenant())
-        .await?
-        .ok_or(AppError::NotFound {
-            what: "application",
-            id,
-        })?;
+    let record = visible_application(&state, &caller, id).await?;
     Ok(Json(replay_record(&record, state.model()).await?))
 }
