@@ -325,6 +325,25 @@ pub fn parse_csv(text: &str) -> Result<Vec<Asset>, InputErrors> {
     p.finish(|| assets)
 }
 
+/// The cell of column `c` parsed as `T`; a cell that does not parse is reported under the
+/// column's path with `message(cell, error)` and left out.
+fn cell<T: std::str::FromStr>(
+    cells: &HashMap<&'static str, &str>,
+    p: &mut Problems,
+    at: &FieldPath,
+    c: &str,
+    message: impl Fn(&str, T::Err) -> String,
+) -> Option<T> {
+    let v = cells.get(c)?;
+    match v.parse::<T>() {
+        Ok(value) => Some(value),
+        Err(e) => {
+            p.push(&column_path(at, c), message(v, e));
+            None
+        }
+    }
+}
+
 /// Builds the raw record of one CSV row; cells that do not convert are left out of it and
 /// reported in the second element.
 fn raw_from_row(
@@ -350,34 +369,15 @@ fn raw_from_row(
     let owners = split_list(owners_cell);
 
     let int = |p: &mut Problems, c: &str| -> Option<i64> {
-        let v = cells.get(c)?;
-        match v.parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                p.push(&column_path(at, c), format!("`{v}` is not an integer"));
-                None
-            }
-        }
+        cell(cells, p, at, c, |v, _| format!("`{v}` is not an integer"))
     };
     let float = |p: &mut Problems, c: &str| -> Option<f64> {
-        let v = cells.get(c)?;
-        match v.parse::<f64>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                p.push(&column_path(at, c), format!("`{v}` is not a number"));
-                None
-            }
-        }
+        cell(cells, p, at, c, |v, _| format!("`{v}` is not a number"))
     };
     let money = |p: &mut Problems, c: &str| -> Option<Money> {
-        let v = cells.get(c)?;
-        match v.parse::<Money>() {
-            Ok(m) => Some(m),
-            Err(e) => {
-                p.push(&column_path(at, c), e.to_string());
-                None
-            }
-        }
+        cell(cells, p, at, c, |_, e: crate::money::MoneyParseError| {
+            e.to_string()
+        })
     };
     let boolean = |p: &mut Problems, c: &str| -> bool {
         match cells.get(c).map(|v| v.to_ascii_lowercase()) {
