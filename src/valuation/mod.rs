@@ -14,11 +14,14 @@
 //! (1 − disposal cost) × (1+r)^(−delay), one realisation fraction and delay per path for the
 //! whole portfolio (sold as one lot).
 //!
+//! Paths come in antithetic pairs (the second path of a pair negates the first one's normal
+//! draws); standard errors treat the pairs as the independent units.
 //! Determinism: paths run in batches of [`rng::BATCH_PATHS`], batch `b` drawing from
 //! `rng::stream(seed, Domain::Valuation, b)`; results are identical at any thread count.
 //! Owns the `[valuation]` section of the model ([`ValuationParams`]). Must not read files,
 //! print, or know about the CLI or HTTP.
 
+mod exp;
 pub mod high_value;
 pub mod params;
 pub mod result;
@@ -34,13 +37,16 @@ use crate::asset::{Asset, Date};
 use crate::model::Model;
 use crate::money::Money;
 use crate::rng::{self, Domain};
-use crate::stats::Sample;
+use crate::stats::{Draws, Sample};
 
 pub use high_value::{Criterion, HighValue, high_value};
 pub use params::{RawValuationParams, ValuationParams};
 pub use result::{AssetValuation, CrossChecks, PortfolioValuation, ValuationResult, ValueStats};
 pub use score::{Degree, Driver, Grade, ValueScore};
 pub use valuer::{DefaultState, PortfolioValuer};
+
+// Antithetic pairs never straddle two batches (so shards hold whole pairs).
+const _: () = assert!(rng::BATCH_PATHS % 2 == 0);
 
 /// Most asset-paths (assets × paths) one valuation keeps in memory.
 pub const MAX_ASSET_PATHS: u64 = 50_000_000;
@@ -116,6 +122,8 @@ pub struct SimulatedPaths {
     pub portfolio_value: Sample,
     /// Portfolio liquidation value per path.
     pub portfolio_liquidation: Sample,
+    /// How the paths were drawn (antithetic pairs): use it for standard errors.
+    pub draws: Draws,
 }
 
 impl PortfolioValuer {
@@ -164,6 +172,7 @@ impl PortfolioValuer {
             liquidation: liquidation.into_iter().map(Sample::from_iter).collect(),
             portfolio_value: portfolio_value.into_iter().collect(),
             portfolio_liquidation: portfolio_liquidation.into_iter().collect(),
+            draws: Draws::AntitheticPairs,
         })
     }
 }
@@ -183,7 +192,7 @@ pub fn value_portfolio(
         .values
         .par_iter()
         .zip(&sim.liquidation)
-        .map(|(v, l)| (ValueStats::of(v), ValueStats::of(l)))
+        .map(|(v, l)| (ValueStats::of(v, sim.draws), ValueStats::of(l, sim.draws)))
         .collect();
     let mut out = Vec::with_capacity(assets.len());
     for (i, asset) in assets.iter().enumerate() {
@@ -237,8 +246,8 @@ pub fn value_portfolio(
         out.iter().map(|a| (a.value.mean, &a.value_score)).collect();
     let portfolio_score = score::portfolio_score(&weights, params.score());
     let (portfolio_value, portfolio_liquidation) = rayon::join(
-        || ValueStats::of(&sim.portfolio_value),
-        || ValueStats::of(&sim.portfolio_liquidation),
+        || ValueStats::of(&sim.portfolio_value, sim.draws),
+        || ValueStats::of(&sim.portfolio_liquidation, sim.draws),
     );
     let portfolio = PortfolioValuation {
         appraised_value: out.iter().map(|a| a.appraised_value).sum(),

@@ -8,7 +8,7 @@ use super::high_value::HighValue;
 use super::score::ValueScore;
 use crate::asset::{AssetKind, Date, Industry};
 use crate::money::Money;
-use crate::stats::{Sample, Stats};
+use crate::stats::{Draws, Sample, Stats};
 
 /// Summary of a simulated value: the SPEC `{stats}` keys plus `p5` (the downside a lender
 /// watches). Amounts in CNY.
@@ -35,9 +35,9 @@ pub struct ValueStats {
 }
 
 impl ValueStats {
-    /// Summarises a sample.
-    pub fn of(sample: &Sample) -> ValueStats {
-        let (s, q) = sample.stats_with_quantiles(&[0.05]);
+    /// Summarises a sample whose paths were drawn as `draws` says.
+    pub fn of(sample: &Sample, draws: Draws) -> ValueStats {
+        let (s, q) = sample.summary(draws, &[0.05]);
         ValueStats {
             mean: s.mean,
             stderr: s.stderr,

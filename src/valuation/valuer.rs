@@ -5,22 +5,41 @@
 //! zero-shock cash flow `det_k = base·e^((g − σ²/2)·t_k − λ·t_k)·Δ_k` (base = royalty ×
 //! attributable revenue + licence income), the discount factor `(1+r)^(−t_k)`, the shock scale
 //! `σ·√Δ_k`, the fee due in the period, and the survival `e^(−μ·t_k)` against the invalidation
-//! hazard. A path then costs one normal, one `exp` and a few multiplications per asset-year.
+//! hazard. A path then costs one `exp` and a few multiplications per asset-year, and a pair of
+//! paths one normal draw.
 //!
-//! Draw layout of one path (fixed, so that changing a royalty rate never shifts the random
-//! numbers and values are path-wise monotone in it): the common factor and one factor per
-//! industry present, for every period; then per asset in order: the `under_invalidation`
-//! outcome (one uniform, only for assets under invalidation), the invalidation time (one
-//! uniform, only if the kind's hazard is positive), one normal per period until invalidation;
-//! then the portfolio's realisation fraction (Beta) and disposal delay (uniform).
+//! Paths come in antithetic pairs `(2h, 2h + 1)`: the second path of a pair uses the negated
+//! normals of the first (factors and idiosyncratic shocks), so its log-revenue is exactly the
+//! negated one and its revenue factor `1/e^x` costs a division instead of a second `exp`.
+//! Uniform draws (pending invalidation outcome, invalidation time, realisation fraction,
+//! disposal delay) are drawn afresh for every path. The pairs are the independent units: the
+//! standard errors of the result come from pair means ([`crate::stats::Draws`]). A batch is
+//! simulated asset by asset across all its pairs (structure of arrays) so that the loop over
+//! pairs vectorises.
+//!
+//! Draw layout of one batch (fixed, so that changing a royalty rate never shifts the random
+//! numbers and values are path-wise monotone in it; normals by [`normal::fill`]): for every
+//! period `k`, the common factor of every pair, then per industry present its factor of
+//! every pair; then per asset in order: per path the
+//! `under_invalidation` outcome (one uniform, only for assets under invalidation) and the
+//! invalidation time (one uniform, only if the kind's hazard is positive); then per period one
+//! normal per pair (only for assets with an idiosyncratic shock); then per path the
+//! portfolio's realisation fraction (Beta) and disposal delay (uniform).
 
 use rand::RngExt;
-use rand_distr::{Beta, Distribution, StandardNormal};
+use rand_distr::{Beta, Distribution};
 
 use super::ValuationError;
+use super::exp::exp;
 use super::params::{LiquidationParams, ValuationParams};
 use crate::asset::{Asset, AssetStatus, Date, Industry};
-use crate::rng::Stream;
+use crate::rng::{Stream, normal};
+
+/// Assets whose idiosyncratic normals [`PortfolioValuer::liquidation_given`] draws at once.
+const LIQUIDATION_CHUNK: usize = 32;
+
+/// The bits of `1.0`.
+const ONE_BITS: u64 = 0x3ff0_0000_0000_0000;
 
 /// Longest remaining life simulated (years): a guard, far beyond any legal term used.
 const MAX_LIFE_YEARS: f64 = 100.0;
@@ -83,6 +102,8 @@ pub struct PortfolioValuer {
     liquidation: LiquidationParams,
     borrower_industry: Industry,
     as_of: Date,
+    /// Run the kernel's lanes with AVX2 (detected once; a test switches it off).
+    avx2: bool,
 }
 
 /// The deterministic terms of one period of one asset.
@@ -111,6 +132,123 @@ pub(crate) struct BatchOut {
     pub len: usize,
     pub values: Vec<f64>,
     pub liquidation_factor: Vec<f64>,
+}
+
+/// True when the running CPU has AVX2 (always false off x86-64).
+fn avx2_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The per-path state of one asset over a batch, one lane per antithetic pair `h`: side 0 is
+/// path `2h`, driven by the drawn normals; side 1 is path `2h + 1`, driven by their negation,
+/// so its log-revenue is exactly `−x` and its revenue factor `1/e^x`. Structure of arrays, so
+/// that [`PairLanes::step`] runs as a vectorised loop.
+struct PairLanes {
+    pairs: usize,
+    /// Log-revenue shock accumulated so far (side 0).
+    x: Vec<f64>,
+    /// This period's shock `σ·√Δ·(factor + idio·ε)` (side 0).
+    shock: Vec<f64>,
+    /// Share kept after a pending invalidation request.
+    kept: [Vec<f64>; 2],
+    /// Periods before invalidation.
+    alive: [Vec<f64>; 2],
+    /// 1 while the right is in force and paid for, 0 once lapsed or invalidated.
+    running: [Vec<f64>; 2],
+    /// Discounted cash flows so far.
+    value: [Vec<f64>; 2],
+    /// The CPU runs AVX2 (see [`PairLanes::step`]).
+    #[cfg_attr(not(target_arch = "x86_64"), expect(dead_code))]
+    avx2: bool,
+}
+
+impl PairLanes {
+    /// Lanes for `pairs` pairs; `avx2` only when the CPU has it.
+    fn new(pairs: usize, avx2: bool) -> PairLanes {
+        let lane = || vec![0.0; pairs];
+        PairLanes {
+            pairs,
+            x: lane(),
+            shock: lane(),
+            kept: [lane(), lane()],
+            alive: [lane(), lane()],
+            running: [lane(), lane()],
+            value: [lane(), lane()],
+            avx2,
+        }
+    }
+
+    /// Starts a new asset.
+    fn reset(&mut self) {
+        self.x.fill(0.0);
+        self.running.iter_mut().for_each(|r| r.fill(1.0));
+        self.value.iter_mut().for_each(|v| v.fill(0.0));
+        // A missing mirror (odd batch) keeps nothing and is never read.
+        self.kept[1].fill(0.0);
+        self.alive[1].fill(0.0);
+    }
+
+    /// Period `k`: adds the shock, and on each side, while the right runs, either books the
+    /// discounted cash flow or, when it falls below the period's fee, lets the right lapse
+    /// (rational lapse: the owner stops paying and the right dies from this year).
+    ///
+    /// On x86-64 CPUs with AVX2 the same code runs compiled for AVX2 (four lanes instead of
+    /// two). The results are bit-identical: lanes are independent, and neither version fuses
+    /// a multiply and an add.
+    fn step(&mut self, q: &Period, k: f64) {
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: `avx2` is true only when the running CPU reported AVX2 support.
+            unsafe { self.step_avx2(q, k) };
+            return;
+        }
+        self.step_lanes(q, k);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn step_avx2(&mut self, q: &Period, k: f64) {
+        self.step_lanes(q, k);
+    }
+
+    #[inline(always)]
+    fn step_lanes(&mut self, q: &Period, k: f64) {
+        let n = self.pairs;
+        let (x, shock) = (&mut self.x[..n], &self.shock[..n]);
+        let [kept0, kept1] = &self.kept;
+        let [alive0, alive1] = &self.alive;
+        let [run0, run1] = &mut self.running;
+        let [val0, val1] = &mut self.value;
+        let (kept0, kept1) = (&kept0[..n], &kept1[..n]);
+        let (alive0, alive1) = (&alive0[..n], &alive1[..n]);
+        let (run0, run1) = (&mut run0[..n], &mut run1[..n]);
+        let (val0, val1) = (&mut val0[..n], &mut val1[..n]);
+        for h in 0..n {
+            x[h] += shock[h];
+            let growth = exp(x[h]);
+            let cf0 = kept0[h] * q.det * growth;
+            let cf1 = kept1[h] * q.det / growth;
+            let live0 = (run0[h] != 0.0) & (k < alive0[h]) & (cf0 >= q.fee);
+            let live1 = (run1[h] != 0.0) & (k < alive1[h]) & (cf1 >= q.fee);
+            // Selections as bit masks: the compiler would turn a conditional add into a
+            // masked store, several times slower than an unconditional add of zero.
+            let (m0, m1) = (
+                u64::from(live0).wrapping_neg(),
+                u64::from(live1).wrapping_neg(),
+            );
+            run0[h] = f64::from_bits(ONE_BITS & m0);
+            run1[h] = f64::from_bits(ONE_BITS & m1);
+            val0[h] += f64::from_bits((cf0 * q.disc).to_bits() & m0);
+            val1[h] += f64::from_bits((cf1 * q.disc).to_bits() & m1);
+        }
+    }
 }
 
 /// The state of the economy when a borrower defaults, for [`PortfolioValuer::liquidation_given`].
@@ -155,6 +293,7 @@ impl PortfolioValuer {
             liquidation: lq,
             borrower_industry: Industry::Other,
             as_of,
+            avx2: avx2_available(),
         };
         for asset in assets {
             for (field, date) in [
@@ -331,6 +470,13 @@ impl PortfolioValuer {
         }
     }
 
+    /// The same valuer running the portable (two-lane) kernel: results must not change.
+    #[cfg(test)]
+    pub(crate) fn without_avx2(mut self) -> Self {
+        self.avx2 = false;
+        self
+    }
+
     /// Industry of each asset (resolved from IPC when absent), in asset order.
     pub fn industries(&self) -> &[Industry] {
         &self.industries
@@ -369,20 +515,21 @@ impl PortfolioValuer {
         self.plans.iter().map(|p| p.periods).sum()
     }
 
-    /// Simulates `len` paths.
+    /// Simulates `len` paths: `(len + 1) / 2` antithetic pairs, the last one without its
+    /// mirror when `len` is odd.
     pub(crate) fn run_batch(&self, len: usize, rng: &mut Stream) -> BatchOut {
         let n = self.plans.len();
+        let pairs = len.div_ceil(2);
+        let block = self.max_periods * pairs;
+        let mut factors = vec![0.0; self.groups.len() * block];
+        self.draw_factors(rng, pairs, &mut factors);
         let mut values = vec![0.0; n * len];
-        let mut liquidation_factor = Vec::with_capacity(len);
-        let mut factors = vec![0.0; self.groups.len() * self.max_periods];
-        for p in 0..len {
-            self.draw_factors(rng, &mut factors);
-            for (i, plan) in self.plans.iter().enumerate() {
-                let f = &factors[plan.group * self.max_periods..][..self.max_periods];
-                values[i * len + p] = self.asset_path(plan, f, rng);
-            }
-            liquidation_factor.push(self.liquidation_factor(rng));
+        let mut lanes = PairLanes::new(pairs, self.avx2);
+        for (i, plan) in self.plans.iter().enumerate() {
+            let f = &factors[plan.group * block..][..block];
+            self.asset_paths(plan, f, rng, &mut lanes, &mut values[i * len..][..len]);
         }
+        let liquidation_factor = (0..len).map(|_| self.liquidation_factor(rng)).collect();
         BatchOut {
             len,
             values,
@@ -390,68 +537,81 @@ impl PortfolioValuer {
         }
     }
 
-    /// The systematic part `a·C_k + b_g·I_{g,k}` of every group's shock in every period.
-    fn draw_factors(&self, rng: &mut Stream, out: &mut [f64]) {
-        let m = self.max_periods;
-        for k in 0..m {
-            let c: f64 = rng.sample(StandardNormal);
+    /// The systematic part `a·C_k + b_g·I_{g,k}` of every group's shock in every period, for
+    /// the first path of every pair: `out[g·m·pairs + k·pairs + h]` (`m` = most periods).
+    fn draw_factors(&self, rng: &mut Stream, pairs: usize, out: &mut [f64]) {
+        let block = self.max_periods * pairs;
+        let mut common = vec![0.0; pairs];
+        let mut own = vec![0.0; pairs];
+        for k in 0..self.max_periods {
+            normal::fill(rng, &mut common);
             for (g, b) in self.group_loading.iter().enumerate() {
-                let z: f64 = rng.sample(StandardNormal);
-                out[g * m + k] = self.common_loading * c + b * z;
+                normal::fill(rng, &mut own);
+                let out = &mut out[g * block + k * pairs..][..pairs];
+                for ((o, c), z) in out.iter_mut().zip(&common).zip(&own) {
+                    *o = self.common_loading * c + b * z;
+                }
             }
         }
     }
 
-    /// One path of one asset's discounted cash flows.
-    fn asset_path(&self, plan: &AssetPlan, factors: &[f64], rng: &mut Stream) -> f64 {
+    /// One asset's discounted cash flows on every path of the batch: `out[p]` for path `p`.
+    /// `factors` holds the asset's group factors, period-major (`k·pairs + h`).
+    fn asset_paths(
+        &self,
+        plan: &AssetPlan,
+        factors: &[f64],
+        rng: &mut Stream,
+        lanes: &mut PairLanes,
+        out: &mut [f64],
+    ) {
         if plan.periods == 0 {
-            return 0.0;
-        }
-        let mut kept = 1.0;
-        if let Some((whole, whole_or_partial)) = plan.under_invalidation {
-            let u: f64 = rng.random();
-            if u < whole {
-                kept = 0.0;
-            } else if u < whole_or_partial {
-                kept = plan.partial_factor;
-            }
+            out.fill(0.0);
+            return;
         }
         let periods = &self.periods[plan.first..plan.first + plan.periods];
-        let alive = if plan.hazard > 0.0 {
-            let u: f64 = rng.random();
-            periods.iter().take_while(|p| u < p.surv).count()
-        } else {
-            plan.periods
-        };
-        if kept == 0.0 {
-            return 0.0;
-        }
-        let mut x = 0.0f64;
-        let mut value = 0.0f64;
-        let mut lapsed = false;
-        let noisy = plan.sigma > 0.0 && plan.idio > 0.0;
-        for (p, f) in periods[..alive].iter().zip(factors) {
-            if noisy {
-                let e: f64 = rng.sample(StandardNormal);
-                x += p.vol * (f + plan.idio * e);
-            } else {
-                x += p.vol * f;
-            }
-            if lapsed {
-                continue;
-            }
-            let cf = kept * p.det * x.exp();
-            if cf < p.fee {
-                // Rational lapse: the owner stops paying and the right dies from this year.
-                lapsed = true;
-                if !noisy {
-                    break;
+        let pairs = lanes.pairs;
+        lanes.reset();
+        // Per path: the share kept after a pending invalidation request and the number of
+        // periods before an invalidation (the survival terms decrease, so a binary search).
+        for p in 0..out.len() {
+            let mut kept = 1.0;
+            if let Some((whole, whole_or_partial)) = plan.under_invalidation {
+                let u: f64 = rng.random();
+                if u < whole {
+                    kept = 0.0;
+                } else if u < whole_or_partial {
+                    kept = plan.partial_factor;
                 }
-                continue;
             }
-            value += cf * p.disc;
+            let alive = if plan.hazard > 0.0 {
+                let u: f64 = rng.random();
+                periods.partition_point(|q| u < q.surv)
+            } else {
+                plan.periods
+            };
+            lanes.kept[p % 2][p / 2] = kept;
+            lanes.alive[p % 2][p / 2] = alive as f64;
         }
-        value
+        let noisy = plan.sigma > 0.0 && plan.idio > 0.0;
+        for (k, q) in periods.iter().enumerate() {
+            let f = &factors[k * pairs..][..pairs];
+            let shock = &mut lanes.shock[..pairs];
+            if noisy {
+                normal::fill(rng, shock);
+                for (s, f) in shock.iter_mut().zip(f) {
+                    *s = q.vol * (f + plan.idio * *s);
+                }
+            } else {
+                for (s, f) in shock.iter_mut().zip(f) {
+                    *s = q.vol * f;
+                }
+            }
+            lanes.step(q, k as f64);
+        }
+        for (p, v) in out.iter_mut().enumerate() {
+            *v = lanes.value[p % 2][p / 2];
+        }
     }
 
     /// One path's factor turning value into liquidation proceeds:
@@ -461,7 +621,7 @@ impl PortfolioValuer {
         let u: f64 = rng.random();
         let lq = &self.liquidation;
         let delay = lq.delay_min_years + u * (lq.delay_max_years - lq.delay_min_years);
-        f.max(lq.recovery_floor) * (1.0 - lq.disposal_cost) * (-self.log_discount * delay).exp()
+        f.max(lq.recovery_floor) * (1.0 - lq.disposal_cost) * exp(-self.log_discount * delay)
     }
 
     /// One path of the portfolio's liquidation value (CNY) if the borrower defaults
@@ -475,7 +635,7 @@ impl PortfolioValuer {
         default_years: f64,
         industry_z: f64,
     ) -> f64 {
-        let common_z: f64 = rng.sample(StandardNormal);
+        let common_z = normal::one(rng);
         self.liquidation_given(
             rng,
             &DefaultState {
@@ -498,55 +658,59 @@ impl PortfolioValuer {
     pub fn liquidation_given(&self, rng: &mut Stream, state: &DefaultState) -> f64 {
         let t = state.years.max(0.0);
         let sqrt_t = t.sqrt();
+        // Draw layout: one normal per industry group (the borrower's is replaced by the
+        // given factor), then per chunk of assets one normal each, then per asset its uniforms.
         let mut group_z = [0.0f64; 8];
+        normal::fill(rng, &mut group_z[..self.groups.len()]);
         for (g, industry) in self.groups.iter().enumerate() {
-            group_z[g] = if *industry == state.industry {
-                state.industry_z
-            } else {
-                rng.sample(StandardNormal)
-            };
+            if *industry == state.industry {
+                group_z[g] = state.industry_z;
+            }
         }
         // Survival to the default date against the invalidation hazard, once per kind.
         let mut survival = [f64::NAN; 5];
         let ln_partial = self.ln_partial_factor;
         let mut total = 0.0;
-        for plan in &self.plans {
-            let mut kept = 1.0;
-            let mut ln_kept = 0.0;
-            if let Some((whole, whole_or_partial)) = plan.under_invalidation {
-                let u: f64 = rng.random();
-                if u < whole {
-                    kept = 0.0;
-                } else if u < whole_or_partial {
-                    kept = plan.partial_factor;
-                    ln_kept = ln_partial;
+        let mut idio = [0.0f64; LIQUIDATION_CHUNK];
+        for chunk in self.plans.chunks(LIQUIDATION_CHUNK) {
+            normal::fill(rng, &mut idio[..chunk.len()]);
+            for (plan, e) in chunk.iter().zip(idio) {
+                let mut kept = 1.0;
+                let mut ln_kept = 0.0;
+                if let Some((whole, whole_or_partial)) = plan.under_invalidation {
+                    let u: f64 = rng.random();
+                    if u < whole {
+                        kept = 0.0;
+                    } else if u < whole_or_partial {
+                        kept = plan.partial_factor;
+                        ln_kept = ln_partial;
+                    }
                 }
-            }
-            let alive = plan.hazard <= 0.0 || {
-                let u: f64 = rng.random();
-                let s = &mut survival[plan.kind];
-                if s.is_nan() {
-                    *s = (-plan.hazard * t).exp();
+                let alive = plan.hazard <= 0.0 || {
+                    let u: f64 = rng.random();
+                    let s = &mut survival[plan.kind];
+                    if s.is_nan() {
+                        *s = (-plan.hazard * t).exp();
+                    }
+                    u < *s
+                };
+                if kept == 0.0 || !alive || t >= plan.remaining_life || plan.periods == 0 {
+                    continue;
                 }
-                u < *s
-            };
-            let e: f64 = rng.sample(StandardNormal);
-            if kept == 0.0 || !alive || t >= plan.remaining_life || plan.periods == 0 {
-                continue;
+                let b = self.group_loading[plan.group];
+                let shock =
+                    self.common_loading * state.common_z + b * group_z[plan.group] + plan.idio * e;
+                let log_r = plan.log_drift * t + plan.sigma * sqrt_t * shock;
+                let k = (t.floor() as usize).min(plan.periods - 1);
+                let period = &self.periods[plan.first + k];
+                // Yearly income at the revenue reached, against the fee rate of the period
+                // containing the default (in logs): below it the owner has let the right lapse.
+                let ln_income = ln_kept + plan.ln_base + log_r - plan.obsolescence * t;
+                if ln_income < period.ln_fee_rate {
+                    continue;
+                }
+                total += kept * exp(log_r + plan.kappa * t) * period.tail;
             }
-            let b = self.group_loading[plan.group];
-            let shock =
-                self.common_loading * state.common_z + b * group_z[plan.group] + plan.idio * e;
-            let log_r = plan.log_drift * t + plan.sigma * sqrt_t * shock;
-            let k = (t.floor() as usize).min(plan.periods - 1);
-            let period = &self.periods[plan.first + k];
-            // Yearly income at the revenue reached, against the fee rate of the period
-            // containing the default (in logs): below it the owner has let the right lapse.
-            let ln_income = ln_kept + plan.ln_base + log_r - plan.obsolescence * t;
-            if ln_income < period.ln_fee_rate {
-                continue;
-            }
-            total += kept * (log_r + plan.kappa * t).exp() * period.tail;
         }
         let factor = self.liquidation_factor(rng);
         total * factor
@@ -566,5 +730,95 @@ impl PortfolioValuer {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn period(det: f64, disc: f64, fee: f64) -> Period {
+        Period {
+            det,
+            disc,
+            vol: 0.0,
+            fee,
+            surv: 1.0,
+            tail: 0.0,
+            ln_fee_rate: fee.ln(),
+        }
+    }
+
+    /// Two periods by hand: the mirror path sees `1/e^x`, a cash flow below the fee ends the
+    /// right for good, invalidation (alive) and a pending request (kept) cut the flows, and the
+    /// AVX2 and portable lanes agree bit for bit.
+    #[test]
+    fn lanes_book_mirror_flows_lapse_and_invalidation() {
+        let shocks = [[0.3, -0.3, 1.2, 0.0, -2.0], [0.1, 0.5, -3.0, 0.2, 0.4]];
+        let periods = [period(100.0, 0.9, 40.0), period(120.0, 0.8, 40.0)];
+        let run = |avx2: bool| {
+            let mut l = PairLanes::new(5, avx2);
+            l.reset();
+            l.kept[0].copy_from_slice(&[1.0, 1.0, 1.0, 0.5, 1.0]);
+            l.kept[1].copy_from_slice(&[1.0, 1.0, 1.0, 1.0, 0.0]);
+            l.alive[0].copy_from_slice(&[2.0, 1.0, 2.0, 2.0, 2.0]);
+            l.alive[1].copy_from_slice(&[2.0, 2.0, 2.0, 0.0, 2.0]);
+            for (k, (q, s)) in periods.iter().zip(&shocks).enumerate() {
+                l.shock.copy_from_slice(s);
+                l.step(q, k as f64);
+            }
+            (l.value[0].clone(), l.value[1].clone())
+        };
+        let (up, down) = run(false);
+        // Straightforward reference: cumulative x, flows while alive and not lapsed.
+        let reference = |sign: f64, kept: f64, alive: usize, h: usize| {
+            let (mut x, mut v) = (0.0f64, 0.0);
+            for (k, q) in periods.iter().enumerate() {
+                x += sign * shocks[k][h];
+                let cf = kept * q.det * x.exp();
+                if k >= alive || cf < q.fee {
+                    break;
+                }
+                v += cf * q.disc;
+            }
+            v
+        };
+        let kept = [[1.0, 1.0, 1.0, 0.5, 1.0], [1.0, 1.0, 1.0, 1.0, 0.0]];
+        let alive = [[2, 1, 2, 2, 2], [2, 2, 2, 0, 2]];
+        for h in 0..5 {
+            let want0 = reference(1.0, kept[0][h], alive[0][h], h);
+            let want1 = reference(-1.0, kept[1][h], alive[1][h], h);
+            assert!(
+                (up[h] - want0).abs() <= 1e-12 * want0.max(1.0),
+                "{h}: {} vs {want0}",
+                up[h]
+            );
+            assert!(
+                (down[h] - want1).abs() <= 1e-12 * want1.max(1.0),
+                "{h}: {} vs {want1}",
+                down[h]
+            );
+        }
+        // Pair 2: e^1.2 books, then e^-1.8·120 < 40 lapses; its mirror lapses at once.
+        assert!(up[2] > 0.0 && down[2] == 0.0);
+        // Pair 4: the mirror keeps nothing.
+        assert_eq!(down[4], 0.0);
+        if avx2_available() {
+            let (a, b) = run(true);
+            assert_eq!(
+                (a.map_bits(), b.map_bits()),
+                (up.map_bits(), down.map_bits())
+            );
+        }
+    }
+
+    trait Bits {
+        fn map_bits(&self) -> Vec<u64>;
+    }
+
+    impl Bits for Vec<f64> {
+        fn map_bits(&self) -> Vec<u64> {
+            self.iter().map(|v| v.to_bits()).collect()
+        }
     }
 }
