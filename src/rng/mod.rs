@@ -13,8 +13,8 @@ pub mod normal;
 
 use std::ops::Range;
 
-use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
+use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
 /// Paths per batch. Fixed: changing it changes every golden output.
@@ -59,6 +59,16 @@ pub fn stream(seed: u64, domain: Domain, batch: u64) -> Stream {
     let mut rng = ChaCha8Rng::from_seed(key);
     rng.set_stream(batch);
     rng
+}
+
+/// Two independent uniforms in the open interval (0, 1) from one output of `rng`, one per
+/// 32-bit half (resolution `2^-32`: for comparisons against probabilities, where a 64-bit
+/// output per uniform would double the cost of the draw for nothing).
+pub fn unit_pair(rng: &mut Stream) -> (f64, f64) {
+    const STEP: f64 = 1.0 / 4_294_967_296.0;
+    let bits = rng.next_u64();
+    let unit = |word: u32| (f64::from(word) + 0.5) * STEP;
+    (unit(bits as u32), unit((bits >> 32) as u32))
 }
 
 /// One batch of paths: its index and the global path numbers it covers.
@@ -196,6 +206,34 @@ mod tests {
         assert_ne!(draw(1, Domain::Fund, 0), draw(2, Domain::Fund, 0));
         assert_ne!(draw(1, Domain::Fund, 0), draw(1, Domain::Valuation, 0));
         assert_ne!(draw(1, Domain::Fund, 0), draw(1, Domain::Fund, 1));
+    }
+
+    #[test]
+    fn unit_pairs_are_open_uniforms() {
+        let mut rng = stream(2, Domain::Other(3), 0);
+        let n = 200_000;
+        let (mut s, mut below) = ([0.0f64; 2], [0usize; 2]);
+        for _ in 0..n {
+            let (a, b) = unit_pair(&mut rng);
+            assert!(a > 0.0 && a < 1.0 && b > 0.0 && b < 1.0);
+            s[0] += a;
+            s[1] += b;
+            below[0] += usize::from(a < 0.253);
+            below[1] += usize::from(b < 0.253 && a < 0.5);
+        }
+        let se_mean = (1.0 / 12.0 / n as f64).sqrt();
+        for m in s {
+            assert!((m / n as f64 - 0.5).abs() < 4.0 * se_mean);
+        }
+        // P(a < 0.253) and, the halves being independent, P(b < 0.253 and a < 0.5).
+        for (count, p) in below.iter().zip([0.253, 0.253 * 0.5]) {
+            let se = (p * (1.0 - p) / n as f64).sqrt();
+            assert!((*count as f64 / n as f64 - p).abs() < 4.0 * se);
+        }
+        assert_eq!(unit_pair(&mut stream(1, Domain::Fund, 0)).0, {
+            let w = stream(1, Domain::Fund, 0).next_u64() as u32;
+            (f64::from(w) + 0.5) / 4_294_967_296.0
+        });
     }
 
     #[test]

@@ -154,18 +154,23 @@ impl PortfolioValuer {
         let mut portfolio_value = Vec::with_capacity(total);
         let mut portfolio_liquidation = Vec::with_capacity(total);
         for b in &batches {
-            for p in 0..b.len {
-                let q = b.liquidation_factor[p];
-                let mut sum = 0.0;
-                for i in 0..n {
-                    let v = b.values[i * b.len + p];
-                    values[i].push(v);
-                    liquidation[i].push(v * q);
-                    sum += v;
+            let start = portfolio_value.len();
+            portfolio_value.resize(start + b.len, 0.0);
+            let sums = &mut portfolio_value[start..];
+            for (i, (v, l)) in values.iter_mut().zip(&mut liquidation).enumerate() {
+                let asset = &b.values[i * b.len..][..b.len];
+                v.extend_from_slice(asset);
+                l.extend(asset.iter().zip(&b.liquidation_factor).map(|(v, q)| v * q));
+                // Portfolio sums in asset order, path by path.
+                for (sum, v) in sums.iter_mut().zip(asset) {
+                    *sum += v;
                 }
-                portfolio_value.push(sum);
-                portfolio_liquidation.push(sum * q);
             }
+            portfolio_liquidation.extend(
+                sums.iter()
+                    .zip(&b.liquidation_factor)
+                    .map(|(sum, q)| sum * q),
+            );
         }
         Ok(SimulatedPaths {
             values: values.into_iter().map(Sample::from_iter).collect(),

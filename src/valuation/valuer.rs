@@ -10,7 +10,8 @@
 //!
 //! Paths come in antithetic pairs `(2h, 2h + 1)`: the second path of a pair uses the negated
 //! normals of the first (factors and idiosyncratic shocks), so its log-revenue is exactly the
-//! negated one and its revenue factor `1/e^x` costs a division instead of a second `exp`.
+//! negated one and its revenue factor `e^-x` comes with `e^x` at almost no extra cost
+//! ([`super::exp::exp_pair`]).
 //! Uniform draws (pending invalidation outcome, invalidation time, realisation fraction,
 //! disposal delay) are drawn afresh for every path. The pairs are the independent units: the
 //! standard errors of the result come from pair means ([`crate::stats::Draws`]). A batch is
@@ -21,8 +22,8 @@
 //! numbers and values are path-wise monotone in it; normals by [`normal::fill`]): for every
 //! period `k`, the common factor of every pair, then per industry present its factor of
 //! every pair; then per asset in order: per path the
-//! `under_invalidation` outcome (one uniform, only for assets under invalidation) and the
-//! invalidation time (one uniform, only if the kind's hazard is positive); then per period one
+//! `under_invalidation` outcome and the invalidation time (two uniforms from one output, only
+//! for assets under invalidation or with a positive hazard); then per period one
 //! normal per pair (only for assets with an idiosyncratic shock); then per path the
 //! portfolio's realisation fraction (Beta) and disposal delay (uniform).
 
@@ -30,10 +31,10 @@ use rand::RngExt;
 use rand_distr::{Beta, Distribution};
 
 use super::ValuationError;
-use super::exp::exp;
+use super::exp::exp_pair;
 use super::params::{LiquidationParams, ValuationParams};
 use crate::asset::{Asset, AssetStatus, Date, Industry};
-use crate::rng::{Stream, normal};
+use crate::rng::{Stream, normal, unit_pair};
 
 /// Assets whose idiosyncratic normals [`PortfolioValuer::liquidation_given`] draws at once.
 const LIQUIDATION_CHUNK: usize = 32;
@@ -95,6 +96,9 @@ pub struct PortfolioValuer {
     max_periods: usize,
     /// Every asset's periods, back to back (`AssetPlan::first` indexes into it).
     periods: Vec<Period>,
+    /// Survival to each period's end against the invalidation hazard, `e^(−μ·t_k)`, indexed
+    /// like `periods` (dense, for the count in the kernel).
+    survival: Vec<f64>,
     log_discount: f64,
     /// `ln` of the share kept after a partial invalidation.
     ln_partial_factor: f64,
@@ -117,8 +121,6 @@ struct Period {
     vol: f64,
     /// Fee due in the period (CNY).
     fee: f64,
-    /// Survival to the period's end against the invalidation hazard.
-    surv: f64,
     /// Suffix sum `Σ_{j ≥ k} base·Δ_j·e^(−(λ+κ)·t_j)`: expected value seen from a later date.
     tail: f64,
     /// `ln(fee / Δ)`, the log of the yearly fee rate (−∞ without a fee): the lapse test of
@@ -148,7 +150,7 @@ fn avx2_available() -> bool {
 
 /// The per-path state of one asset over a batch, one lane per antithetic pair `h`: side 0 is
 /// path `2h`, driven by the drawn normals; side 1 is path `2h + 1`, driven by their negation,
-/// so its log-revenue is exactly `−x` and its revenue factor `1/e^x`. Structure of arrays, so
+/// so its log-revenue is exactly `−x` and its revenue factor `e^-x`. Structure of arrays, so
 /// that [`PairLanes::step`] runs as a vectorised loop.
 struct PairLanes {
     pairs: usize,
@@ -232,9 +234,9 @@ impl PairLanes {
         let (val0, val1) = (&mut val0[..n], &mut val1[..n]);
         for h in 0..n {
             x[h] += shock[h];
-            let growth = exp(x[h]);
+            let (growth, mirror) = exp_pair(x[h]);
             let cf0 = kept0[h] * q.det * growth;
-            let cf1 = kept1[h] * q.det / growth;
+            let cf1 = kept1[h] * q.det * mirror;
             let live0 = (run0[h] != 0.0) & (k < alive0[h]) & (cf0 >= q.fee);
             let live1 = (run1[h] != 0.0) & (k < alive1[h]) & (cf1 >= q.fee);
             // Selections as bit masks: the compiler would turn a conditional add into a
@@ -264,6 +266,18 @@ pub struct DefaultState {
     pub industry_z: f64,
 }
 
+impl AssetPlan {
+    /// The share kept once a pending invalidation request is decided by the uniform `u`
+    /// (1 without a request): 0 when wholly invalidated, the partial factor when partly.
+    fn kept_after_request(&self, u: f64) -> f64 {
+        match self.under_invalidation {
+            Some((whole, _)) if u < whole => 0.0,
+            Some((_, whole_or_partial)) if u < whole_or_partial => self.partial_factor,
+            _ => 1.0,
+        }
+    }
+}
+
 impl PortfolioValuer {
     /// Precomputes the plan of every asset at `as_of`.
     pub fn new(
@@ -287,6 +301,7 @@ impl PortfolioValuer {
             common_loading: a,
             max_periods: 0,
             periods: Vec::new(),
+            survival: Vec::new(),
             log_discount,
             ln_partial_factor: params.partial_invalidation_factor().ln(),
             realisation,
@@ -413,12 +428,12 @@ impl PortfolioValuer {
             }
             let tail_term = base * dt * (-(lambda + kappa) * t).exp();
             expected_value += base * ((growth - lambda) * t).exp() * dt * disc * surv;
+            self.survival.push(surv);
             self.periods.push(Period {
                 det,
                 disc,
                 vol: sigma * dt.sqrt(),
                 fee,
-                surv,
                 tail: tail_term,
                 ln_fee_rate: (fee / dt).ln(),
             });
@@ -573,20 +588,16 @@ impl PortfolioValuer {
         let pairs = lanes.pairs;
         lanes.reset();
         // Per path: the share kept after a pending invalidation request and the number of
-        // periods before an invalidation (the survival terms decrease, so a binary search).
+        // periods before an invalidation (the survival terms decrease, so a count of those
+        // above the uniform, which vectorises, is the first period it falls below).
+        let survival = &self.survival[plan.first..plan.first + plan.periods];
+        let draws = plan.under_invalidation.is_some() || plan.hazard > 0.0;
         for p in 0..out.len() {
-            let mut kept = 1.0;
-            if let Some((whole, whole_or_partial)) = plan.under_invalidation {
-                let u: f64 = rng.random();
-                if u < whole {
-                    kept = 0.0;
-                } else if u < whole_or_partial {
-                    kept = plan.partial_factor;
-                }
-            }
+            // One output, two uniforms: the request's outcome and the invalidation time.
+            let (u_outcome, u_time) = if draws { unit_pair(rng) } else { (1.0, 1.0) };
+            let kept = plan.kept_after_request(u_outcome);
             let alive = if plan.hazard > 0.0 {
-                let u: f64 = rng.random();
-                periods.partition_point(|q| u < q.surv)
+                survival.iter().filter(|s| u_time < **s).count()
             } else {
                 plan.periods
             };
@@ -621,7 +632,7 @@ impl PortfolioValuer {
         let u: f64 = rng.random();
         let lq = &self.liquidation;
         let delay = lq.delay_min_years + u * (lq.delay_max_years - lq.delay_min_years);
-        f.max(lq.recovery_floor) * (1.0 - lq.disposal_cost) * exp(-self.log_discount * delay)
+        f.max(lq.recovery_floor) * (1.0 - lq.disposal_cost) * (-self.log_discount * delay).exp()
     }
 
     /// One path of the portfolio's liquidation value (CNY) if the borrower defaults
@@ -675,19 +686,12 @@ impl PortfolioValuer {
         for chunk in self.plans.chunks(LIQUIDATION_CHUNK) {
             normal::fill(rng, &mut idio[..chunk.len()]);
             for (plan, e) in chunk.iter().zip(idio) {
-                let mut kept = 1.0;
-                let mut ln_kept = 0.0;
-                if let Some((whole, whole_or_partial)) = plan.under_invalidation {
-                    let u: f64 = rng.random();
-                    if u < whole {
-                        kept = 0.0;
-                    } else if u < whole_or_partial {
-                        kept = plan.partial_factor;
-                        ln_kept = ln_partial;
-                    }
-                }
+                let draws = plan.under_invalidation.is_some() || plan.hazard > 0.0;
+                let (u_outcome, u_time) = if draws { unit_pair(rng) } else { (1.0, 1.0) };
+                let kept = plan.kept_after_request(u_outcome);
+                let ln_kept = if kept < 1.0 { ln_partial } else { 0.0 };
                 let alive = plan.hazard <= 0.0 || {
-                    let u: f64 = rng.random();
+                    let u = u_time;
                     let s = &mut survival[plan.kind];
                     if s.is_nan() {
                         *s = (-plan.hazard * t).exp();
@@ -709,7 +713,7 @@ impl PortfolioValuer {
                 if ln_income < period.ln_fee_rate {
                     continue;
                 }
-                total += kept * exp(log_r + plan.kappa * t) * period.tail;
+                total += kept * (log_r + plan.kappa * t).exp() * period.tail;
             }
         }
         let factor = self.liquidation_factor(rng);
@@ -743,13 +747,12 @@ mod tests {
             disc,
             vol: 0.0,
             fee,
-            surv: 1.0,
             tail: 0.0,
             ln_fee_rate: fee.ln(),
         }
     }
 
-    /// Two periods by hand: the mirror path sees `1/e^x`, a cash flow below the fee ends the
+    /// Two periods by hand: the mirror path sees `e^-x`, a cash flow below the fee ends the
     /// right for good, invalidation (alive) and a pending request (kept) cut the flows, and the
     /// AVX2 and portable lanes agree bit for bit.
     #[test]
