@@ -86,6 +86,8 @@ struct Inner {
     limiter: auth::RateLimiter,
     jobs: jobs::JobPool,
     metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// The model's scoring parameters, read once (an error if the model's sections are bad).
+    scoring: Result<Arc<crate::credit::ScoringParams>, String>,
 }
 
 impl AppState {
@@ -94,8 +96,12 @@ impl AppState {
     pub fn new(store: Store, model: Model, limits: Limits) -> AppState {
         let limiter = auth::RateLimiter::new(limits.rate_per_second, limits.rate_burst);
         let jobs = jobs::JobPool::new(store.clone(), limits.job_workers);
+        let scoring = crate::credit::ScoringParams::from_model(&model)
+            .map(Arc::new)
+            .map_err(|e| format!("server model: {e}"));
         AppState {
             inner: Arc::new(Inner {
+                scoring,
                 store,
                 model,
                 limits,
@@ -114,6 +120,11 @@ impl AppState {
     /// The model every request is computed with.
     pub fn model(&self) -> &Model {
         &self.inner.model
+    }
+
+    /// The model's credit and valuation parameters, validated once when the state was made.
+    pub fn scoring_params(&self) -> Result<Arc<crate::credit::ScoringParams>, AppError> {
+        self.inner.scoring.clone().map_err(AppError::Internal)
     }
 
     /// The limits.

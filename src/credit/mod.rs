@@ -23,4 +23,6 @@ pub mod score;
 pub mod scorecard;
 
 pub use params::CreditParams;
-pub use score::{ScoreError, ScoreResult, ScoreSettings, score_application};
+pub use score::{
+    ScoreError, ScoreResult, ScoreSettings, ScoringParams, score_application, score_with,
+};

@@ -342,11 +342,42 @@ pub fn score_application(
     model: &Model,
     settings: &ScoreSettings,
 ) -> Result<ScoreResult, ScoreError> {
+    score_with(app, model, &ScoringParams::from_model(model)?, settings)
+}
+
+/// The parameters scoring reads from a model, read and validated once: a server keeps one
+/// for its model instead of re-reading the model's sections for every application.
+#[derive(Clone, Debug)]
+pub struct ScoringParams {
+    /// The `[credit]` section.
+    pub credit: CreditParams,
+    /// The `[valuation]` section.
+    pub valuation: ValuationParams,
+}
+
+impl ScoringParams {
+    /// Reads and validates the sections of `model`.
+    pub fn from_model(model: &Model) -> Result<ScoringParams, ScoreError> {
+        Ok(ScoringParams {
+            credit: CreditParams::from_model(model).map_err(ScoreError::Model)?,
+            valuation: ValuationParams::from_model(model).map_err(ScoreError::Model)?,
+        })
+    }
+}
+
+/// [`score_application`] with the model's parameters already read (`params` must come from
+/// `model`: the result carries `model`'s id and SHA-256).
+pub fn score_with(
+    app: &Application,
+    model: &Model,
+    params: &ScoringParams,
+    settings: &ScoreSettings,
+) -> Result<ScoreResult, ScoreError> {
     if settings.paths == 0 {
         return Err(ScoreError::NoPaths);
     }
-    let credit = CreditParams::from_model(model).map_err(ScoreError::Model)?;
-    let vparams = ValuationParams::from_model(model).map_err(ScoreError::Model)?;
+    let credit = &params.credit;
+    let vparams = &params.valuation;
     let scheme = settings.scheme.as_ref().or(app.scheme.as_ref());
     let as_of = app.as_of.unwrap_or(valuation::DEFAULT_AS_OF);
     let assets = &app.pledged_assets;
@@ -356,7 +387,7 @@ pub fn score_application(
     // 1. Valuation.
     let valued = valuation::value_portfolio(
         assets,
-        &vparams,
+        vparams,
         model,
         &ValuationSettings {
             paths: settings.paths,
@@ -383,7 +414,7 @@ pub fn score_application(
     let (max_loan, pledge_rate) = pledge::limit(&pledges);
 
     // 3. PD.
-    let card = scorecard::score(&borrower.features(portfolio.value_score.composite), &credit);
+    let card = scorecard::score(&borrower.features(portfolio.value_score.composite), credit);
     let pd_1y = card.pd_1y;
     let grade = master_scale::grade(&credit.master_scale, pd_1y, false);
     let default_model = DefaultModel {
@@ -414,7 +445,7 @@ pub fn score_application(
         PledgedCollateral::None
     } else {
         PledgedCollateral::Portfolio(Box::new(
-            PortfolioValuer::new(&realisable, &vparams, as_of)?
+            PortfolioValuer::new(&realisable, vparams, as_of)?
                 .with_borrower_industry(borrower.industry),
         ))
     };

@@ -1,6 +1,8 @@
 //! `/v1/applications`: read back stored scorings (a bank sees only its own; another tenant's
 //! id is 404) and report outcomes against them.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -436,6 +438,7 @@ pub struct ScoreQuery {
 pub(crate) async fn score_text(
     input: String,
     model: crate::model::Model,
+    params: Arc<crate::credit::ScoringParams>,
     paths: u64,
     seed: u64,
     max_assets: Option<usize>,
@@ -456,7 +459,7 @@ pub(crate) async fn score_text(
             scheme: None,
         };
         let result =
-            crate::credit::score_application(&app, &model, &settings).map_err(|e| match e {
+            crate::credit::score_with(&app, &model, &params, &settings).map_err(|e| match e {
                 crate::credit::ScoreError::Model(errors) => {
                     AppError::Internal(format!("server model: {errors}"))
                 }
@@ -521,6 +524,7 @@ pub async fn create(
     let (output, decision) = score_text(
         input.clone(),
         state.model().clone(),
+        state.scoring_params()?,
         paths,
         seed,
         Some(state.limits().max_assets),
@@ -590,9 +594,12 @@ pub async fn replay_record(
             model.sha256()
         )));
     }
+    let params = crate::credit::ScoringParams::from_model(model)
+        .map_err(|e| AppError::Internal(format!("server model: {e}")))?;
     let (output, _) = score_text(
         record.input.clone(),
         model.clone(),
+        Arc::new(params),
         record.paths,
         record.seed,
         None,

@@ -14,7 +14,7 @@ use crate::api::{AppError, AppState};
 use crate::asset::Date;
 use crate::input::{FieldPath, InputErrors};
 use crate::store::{Role, new_id, now_rfc3339};
-use crate::valuation::{self, ValuationError, ValuationParams, ValuationSettings};
+use crate::valuation::{self, ValuationError, ValuationSettings};
 
 /// Query of `POST /v1/valuations`.
 #[derive(Debug, Default, Deserialize)]
@@ -106,10 +106,10 @@ pub async fn value(
         as_of,
     };
     let model = state.model().clone();
+    let params = state.scoring_params()?;
     let result = tokio::task::spawn_blocking(move || {
-        let params = ValuationParams::from_model(&model)
-            .map_err(|e| AppError::Internal(format!("server model [valuation] section: {e}")))?;
-        valuation::value_portfolio(&assets, &params, &model, &settings).map_err(valuation_error)
+        valuation::value_portfolio(&assets, &params.valuation, &model, &settings)
+            .map_err(valuation_error)
     })
     .await
     .map_err(|e| AppError::Internal(format!("valuation task: {e}")))??;
