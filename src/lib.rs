@@ -8,6 +8,7 @@
 //! See `ARCHITECTURE.md` for the module map and `../shared/SPEC.md` for the contract.
 
 pub mod asset;
+pub mod cpu;
 pub mod credit;
 pub mod fund;
 pub mod input;

@@ -1,8 +1,9 @@
 //! Scoring a loan application end to end (SPEC §3): [`score_application`].
 //!
 //! The order of the work, each step in its own module:
-//! 1. value the pledged portfolio (`valuation::value_portfolio`, stream domain `Valuation`):
-//!    appraised and liquidation values, high-value verdicts, value scores;
+//! 1. appraise the pledged portfolio (`valuation::appraise`, stream domain `Valuation`):
+//!    appraised and liquidation values with their errors, high-value verdicts, value scores
+//!    (the valuation's quantiles are not part of a score, so they are not computed);
 //! 2. pledge rates by kind × value grade and `max_loan` ([`super::pledge`]);
 //! 3. one-year PD from the scorecard with the portfolio's value score as an input, the master
 //!    grade, the tenor PD ([`super::scorecard`], [`super::master_scale`]);
@@ -385,18 +386,16 @@ pub fn score_with(
     let borrower = &app.borrower;
 
     // 1. Valuation.
-    let valued = valuation::value_portfolio(
+    let valued = valuation::appraise(
         assets,
         vparams,
-        model,
         &ValuationSettings {
             paths: settings.paths,
             seed: settings.seed,
             as_of,
         },
     )?;
-    let portfolio = &valued.portfolio;
-    let ip_appraised = portfolio.appraised_value.to_f64();
+    let ip_appraised = valued.appraised_value.to_f64();
 
     // 2. Pledge rates and limit.
     let pledges: Vec<AssetPledge> = assets
@@ -414,7 +413,7 @@ pub fn score_with(
     let (max_loan, pledge_rate) = pledge::limit(&pledges);
 
     // 3. PD.
-    let card = scorecard::score(&borrower.features(portfolio.value_score.composite), credit);
+    let card = scorecard::score(&borrower.features(valued.value_score.composite), credit);
     let pd_1y = card.pd_1y;
     let grade = master_scale::grade(&credit.master_scale, pd_1y, false);
     let default_model = DefaultModel {
@@ -518,7 +517,8 @@ pub fn score_with(
     let high_value_count = valued
         .assets
         .iter()
-        .filter(|a| a.high_value.is_high_value && a.kind == AssetKind::Invention)
+        .zip(assets)
+        .filter(|(v, a)| v.high_value.is_high_value && a.kind() == AssetKind::Invention)
         .count();
     let (decision, reasons) = decision::decide(
         &DecisionInputs {
@@ -563,30 +563,32 @@ pub fn score_with(
         lgd_net_stderr: lgd.lgd_net.stderr,
         expected_loss: money(expected_loss, "expected loss")?,
         expected_loss_stderr: pd_tenor * lgd.loss_net.stderr,
-        appraised_value: portfolio.appraised_value,
-        appraised_value_stderr: portfolio.value.stderr,
-        liquidation_value: money(portfolio.liquidation_value.mean, "liquidation value")?,
-        liquidation_value_stderr: portfolio.liquidation_value.stderr,
+        appraised_value: valued.appraised_value,
+        appraised_value_stderr: valued.value.stderr,
+        liquidation_value: money(valued.liquidation_value.mean, "liquidation value")?,
+        liquidation_value_stderr: valued.liquidation_value.stderr,
         pledge_rate,
         max_loan,
         high_value: valued
             .assets
             .iter()
-            .map(|a| AssetHighValue {
-                id: a.id.clone(),
-                high_value: a.high_value.clone(),
+            .zip(assets)
+            .map(|(v, a)| AssetHighValue {
+                id: a.id().to_string(),
+                high_value: v.high_value.clone(),
             })
             .collect(),
         value_score: ValueScores {
             assets: valued
                 .assets
                 .iter()
-                .map(|a| AssetValueScore {
-                    id: a.id.clone(),
-                    score: a.value_score.clone(),
+                .zip(assets)
+                .map(|(v, a)| AssetValueScore {
+                    id: a.id().to_string(),
+                    score: v.value_score.clone(),
                 })
                 .collect(),
-            portfolio: portfolio.value_score.clone(),
+            portfolio: valued.value_score.clone(),
         },
         capital: Capital {
             k: irb.k,

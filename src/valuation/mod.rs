@@ -37,11 +37,14 @@ use crate::asset::{Asset, Date};
 use crate::model::Model;
 use crate::money::Money;
 use crate::rng::{self, Domain};
-use crate::stats::{Draws, Sample};
+use crate::stats::{Draws, Moments, Sample};
 
 pub use high_value::{Criterion, HighValue, high_value};
 pub use params::{RawValuationParams, ValuationParams};
-pub use result::{AssetValuation, CrossChecks, PortfolioValuation, ValuationResult, ValueStats};
+pub use result::{
+    Appraisal, AssetAppraisal, AssetValuation, CrossChecks, PortfolioValuation, ValuationResult,
+    ValueStats,
+};
 pub use score::{Degree, Driver, Grade, ValueScore};
 pub use valuer::{DefaultState, PortfolioValuer};
 
@@ -190,19 +193,85 @@ pub fn value_portfolio(
     model: &Model,
     settings: &ValuationSettings,
 ) -> Result<ValuationResult, ValuationError> {
-    let valuer = PortfolioValuer::new(assets, params, settings.as_of)?;
-    let sim = valuer.simulate(settings.seed, settings.paths)?;
-    // Summaries sort every sample: independent work, spread over the pool.
-    let summaries: Vec<(ValueStats, ValueStats)> = sim
+    let (appraisal, sim) = appraise_paths(assets, params, settings)?;
+    // Quantiles: independent work per sample, spread over the pool.
+    let stats: Vec<(ValueStats, ValueStats)> = sim
         .values
         .par_iter()
         .zip(&sim.liquidation)
-        .map(|(v, l)| (ValueStats::of(v, sim.draws), ValueStats::of(l, sim.draws)))
+        .zip(&appraisal.assets)
+        .map(|((v, l), a)| {
+            (
+                ValueStats::with_moments(v, a.value),
+                ValueStats::with_moments(l, a.liquidation_value),
+            )
+        })
+        .collect();
+    let (portfolio_value, portfolio_liquidation) = rayon::join(
+        || ValueStats::with_moments(&sim.portfolio_value, appraisal.value),
+        || ValueStats::with_moments(&sim.portfolio_liquidation, appraisal.liquidation_value),
+    );
+    let out = assets
+        .iter()
+        .zip(appraisal.assets)
+        .zip(stats)
+        .map(|((asset, a), (value, liquidation_value))| AssetValuation {
+            id: asset.id().to_string(),
+            kind: asset.kind(),
+            industry: a.industry,
+            remaining_life_years: a.remaining_life_years,
+            appraised_value: a.appraised_value,
+            value,
+            liquidation_value,
+            high_value: a.high_value,
+            value_score: a.value_score,
+            cross_checks: a.cross_checks,
+        })
+        .collect();
+    Ok(ValuationResult {
+        seed: settings.seed,
+        paths: settings.paths,
+        model_id: model.id().to_string(),
+        model_sha256: model.sha256().to_string(),
+        as_of: settings.as_of,
+        assets: out,
+        portfolio: PortfolioValuation {
+            appraised_value: appraisal.appraised_value,
+            value: portfolio_value,
+            liquidation_value: portfolio_liquidation,
+            value_score: appraisal.value_score,
+        },
+    })
+}
+
+/// [`value_portfolio`] without the quantiles: the same means, standard errors, verdicts and
+/// scores (same seed, same numbers) at a fraction of the cost, for loan scoring.
+pub fn appraise(
+    assets: &[Asset],
+    params: &ValuationParams,
+    settings: &ValuationSettings,
+) -> Result<Appraisal, ValuationError> {
+    appraise_paths(assets, params, settings).map(|(appraisal, _)| appraisal)
+}
+
+/// Simulates the portfolio and appraises it; also returns the paths for quantiles.
+fn appraise_paths(
+    assets: &[Asset],
+    params: &ValuationParams,
+    settings: &ValuationSettings,
+) -> Result<(Appraisal, SimulatedPaths), ValuationError> {
+    let valuer = PortfolioValuer::new(assets, params, settings.as_of)?;
+    let sim = valuer.simulate(settings.seed, settings.paths)?;
+    let moments: Vec<(Moments, Moments)> = sim
+        .values
+        .par_iter()
+        .zip(&sim.liquidation)
+        .map(|(v, l)| (v.moments(sim.draws), l.moments(sim.draws)))
         .collect();
     let mut out = Vec::with_capacity(assets.len());
-    for (i, asset) in assets.iter().enumerate() {
-        let plan = &valuer.plans()[i];
-        let (value, liquidation_value) = summaries[i];
+    for ((asset, plan), (value, liquidation_value)) in
+        assets.iter().zip(valuer.plans()).zip(moments)
+    {
         let appraised =
             Money::from_f64_fen(value.mean).ok_or_else(|| ValuationError::NotFinite {
                 id: asset.id().to_string(),
@@ -234,9 +303,7 @@ pub fn value_portfolio(
                     .filter(|m| *m > 0.0)
                     .map(|m| value.mean / m),
             });
-        out.push(AssetValuation {
-            id: asset.id().to_string(),
-            kind: asset.kind(),
+        out.push(AssetAppraisal {
             industry: plan.industry,
             remaining_life_years: plan.remaining_life,
             appraised_value: appraised,
@@ -249,24 +316,17 @@ pub fn value_portfolio(
     }
     let weights: Vec<(f64, &ValueScore)> =
         out.iter().map(|a| (a.value.mean, &a.value_score)).collect();
-    let portfolio_score = score::portfolio_score(&weights, params.score());
-    let (portfolio_value, portfolio_liquidation) = rayon::join(
-        || ValueStats::of(&sim.portfolio_value, sim.draws),
-        || ValueStats::of(&sim.portfolio_liquidation, sim.draws),
+    let value_score = score::portfolio_score(&weights, params.score());
+    let (value, liquidation_value) = rayon::join(
+        || sim.portfolio_value.moments(sim.draws),
+        || sim.portfolio_liquidation.moments(sim.draws),
     );
-    let portfolio = PortfolioValuation {
+    let appraisal = Appraisal {
         appraised_value: out.iter().map(|a| a.appraised_value).sum(),
-        value: portfolio_value,
-        liquidation_value: portfolio_liquidation,
-        value_score: portfolio_score,
-    };
-    Ok(ValuationResult {
-        seed: settings.seed,
-        paths: settings.paths,
-        model_id: model.id().to_string(),
-        model_sha256: model.sha256().to_string(),
-        as_of: settings.as_of,
         assets: out,
-        portfolio,
-    })
+        value,
+        liquidation_value,
+        value_score,
+    };
+    Ok((appraisal, sim))
 }

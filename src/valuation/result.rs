@@ -8,7 +8,7 @@ use super::high_value::HighValue;
 use super::score::ValueScore;
 use crate::asset::{AssetKind, Date, Industry};
 use crate::money::Money;
-use crate::stats::{Draws, Sample, Stats};
+use crate::stats::{Draws, Moments, Sample, Stats};
 
 /// Summary of a simulated value: the SPEC `{stats}` keys plus `p5` (the downside a lender
 /// watches). Amounts in CNY.
@@ -37,7 +37,12 @@ pub struct ValueStats {
 impl ValueStats {
     /// Summarises a sample whose paths were drawn as `draws` says.
     pub fn of(sample: &Sample, draws: Draws) -> ValueStats {
-        let (s, q) = sample.summary(draws, &[0.05]);
+        ValueStats::with_moments(sample, sample.moments(draws))
+    }
+
+    /// Summarises a sample whose moments are already known (from `sample.moments`).
+    pub fn with_moments(sample: &Sample, moments: Moments) -> ValueStats {
+        let (s, q) = sample.summary_from(moments, &[0.05]);
         ValueStats {
             mean: s.mean,
             stderr: s.stderr,
@@ -78,6 +83,43 @@ pub struct CrossChecks {
     /// Appraised (income) value / market value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub income_to_market: Option<f64>,
+}
+
+/// A valuation short of its quantiles: means, standard errors, verdicts and scores (what
+/// loan scoring reads; [`super::appraise`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Appraisal {
+    /// One entry per asset, in input order.
+    pub assets: Vec<AssetAppraisal>,
+    /// Sum of the assets' appraised values.
+    pub appraised_value: Money,
+    /// Portfolio value over paths.
+    pub value: Moments,
+    /// Portfolio liquidation value over paths.
+    pub liquidation_value: Moments,
+    /// Value-weighted indicator score (no drivers).
+    pub value_score: ValueScore,
+}
+
+/// One asset's [`Appraisal`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssetAppraisal {
+    /// Industry (as given, else from the IPC mapping, else `other`).
+    pub industry: Industry,
+    /// Remaining life valued (years from the valuation date).
+    pub remaining_life_years: f64,
+    /// Mean value rounded to the fen.
+    pub appraised_value: Money,
+    /// Income-approach value over paths (CNY).
+    pub value: Moments,
+    /// Liquidation value over paths (CNY at the valuation date).
+    pub liquidation_value: Moments,
+    /// CNIPA high-value invention patent verdict.
+    pub high_value: HighValue,
+    /// Indicator score.
+    pub value_score: ValueScore,
+    /// Market/cost cross-checks, when the input gives them.
+    pub cross_checks: Option<CrossChecks>,
 }
 
 /// The valuation of one asset.

@@ -136,18 +136,6 @@ pub(crate) struct BatchOut {
     pub liquidation_factor: Vec<f64>,
 }
 
-/// True when the running CPU has AVX2 (always false off x86-64).
-fn avx2_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx2")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
 /// The per-path state of one asset over a batch, one lane per antithetic pair `h`: side 0 is
 /// path `2h`, driven by the drawn normals; side 1 is path `2h + 1`, driven by their negation,
 /// so its log-revenue is exactly `−x` and its revenue factor `e^-x`. Structure of arrays, so
@@ -308,7 +296,7 @@ impl PortfolioValuer {
             liquidation: lq,
             borrower_industry: Industry::Other,
             as_of,
-            avx2: avx2_available(),
+            avx2: crate::cpu::avx2(),
         };
         for asset in assets {
             for (field, date) in [
@@ -806,7 +794,7 @@ mod tests {
         assert!(up[2] > 0.0 && down[2] == 0.0);
         // Pair 4: the mirror keeps nothing.
         assert_eq!(down[4], 0.0);
-        if avx2_available() {
+        if crate::cpu::avx2() {
             let (a, b) = run(true);
             assert_eq!(
                 (a.map_bits(), b.map_bits()),

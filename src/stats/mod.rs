@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+mod order;
+
 /// Tolerances used by statistical tests across the crate, in one place.
 pub mod tolerance {
     /// A Monte Carlo mean or probability passes an oracle when within this many standard
@@ -55,6 +57,17 @@ impl Stats {
         p999: 0.0,
         es99: 0.0,
     };
+}
+
+/// Mean, standard error and standard deviation of a sample (see [`Sample::moments`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Moments {
+    /// Mean over paths.
+    pub mean: f64,
+    /// Standard error of the mean (under how the paths were drawn).
+    pub stderr: f64,
+    /// Sample standard deviation of the paths (n − 1).
+    pub sd: f64,
 }
 
 /// Per-path values of one quantity, in path order.
@@ -158,18 +171,37 @@ impl Sample {
 
     /// The full summary and the quantiles at `alphas`, with the standard error that fits
     /// `draws`. `sd` and the quantiles describe the paths whatever the draws.
-    ///
-    /// Quantiles come from selection, not a full sort: each requested order statistic is
-    /// selected in the part of the values above the previous one, and only the top 1 % (for
-    /// `es99`) is sorted, then summed in ascending order. Order statistics are unique, so the
-    /// result is exactly the one a full sort gives.
     pub fn summary(&self, draws: Draws, alphas: &[f64]) -> (Stats, Vec<f64>) {
+        self.summary_from(self.moments(draws), alphas)
+    }
+
+    /// Mean, its standard error under `draws` and the paths' standard deviation: the cheap
+    /// part of [`summary`](Sample::summary), for callers that need no quantiles. All zero for
+    /// an empty sample.
+    pub fn moments(&self, draws: Draws) -> Moments {
+        let n = self.values.len();
+        if n == 0 {
+            return Moments::default();
+        }
+        let plain = self.mean();
+        Moments {
+            mean: plain.value,
+            stderr: self.stderr_under(draws, plain),
+            sd: plain.stderr * (n as f64).sqrt(),
+        }
+    }
+
+    /// [`summary`](Sample::summary) with the moments already computed (by
+    /// [`moments`](Sample::moments) on this sample).
+    ///
+    /// Quantiles come from bracketed selection, not a full sort (see the `order` module): only
+    /// the top 1 % (for `es99`) is sorted, then summed in ascending order. Order statistics
+    /// are unique, so the result is exactly the one a full sort gives.
+    pub fn summary_from(&self, moments: Moments, alphas: &[f64]) -> (Stats, Vec<f64>) {
         let n = self.values.len();
         if n == 0 {
             return (Stats::ZERO, vec![0.0; alphas.len()]);
         }
-        let plain = self.mean();
-        let stderr = self.stderr_under(draws, plain);
         const STATS_ALPHAS: [f64; 4] = [0.50, 0.95, 0.99, 0.999];
         let ranks: Vec<usize> = STATS_ALPHAS
             .iter()
@@ -177,11 +209,11 @@ impl Sample {
             .map(|a| quantile_rank(n, *a))
             .collect();
         let tail = tail_count(n, 0.99);
-        let (quantiles, es99) = order_statistics(&mut self.values.clone(), &ranks, n - tail);
+        let (quantiles, es99) = order::order_statistics(&self.values, &ranks, n - tail);
         let stats = Stats {
-            mean: plain.value,
-            stderr,
-            sd: plain.stderr * (n as f64).sqrt(),
+            mean: moments.mean,
+            stderr: moments.stderr,
+            sd: moments.sd,
             p50: quantiles[0],
             p95: quantiles[1],
             p99: quantiles[2],
@@ -228,27 +260,6 @@ fn clustered_stderr(values: &[f64], size: usize, mean: f64) -> f64 {
         .collect();
     let ss = compensated_sum(&deviations, |d| d * d);
     (m as f64 / (m - 1) as f64 * ss).sqrt() / n as f64
-}
-
-/// The values at 0-based `ranks` (any order) and the mean of the values from rank
-/// `tail_start` up, summed in ascending order; reorders `values`.
-fn order_statistics(values: &mut [f64], ranks: &[usize], tail_start: usize) -> (Vec<f64>, f64) {
-    // Select the order statistics below the tail in ascending rank order, each in the part of
-    // the slice above the previous one; then the tail, which is sorted.
-    let mut below: Vec<usize> = ranks.iter().copied().filter(|r| *r < tail_start).collect();
-    below.sort_unstable();
-    below.dedup();
-    let mut lo = 0;
-    for r in below.into_iter().chain([tail_start]) {
-        if r >= lo && r < values.len() {
-            values[lo..].select_nth_unstable_by(r - lo, f64::total_cmp);
-            lo = r + 1;
-        }
-    }
-    let tail = &mut values[tail_start..];
-    tail.sort_unstable_by(f64::total_cmp);
-    let es = neumaier_sum(tail.iter().copied()) / tail.len() as f64;
-    (ranks.iter().map(|r| values[*r]).collect(), es)
 }
 
 impl FromIterator<f64> for Sample {
