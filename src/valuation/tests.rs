@@ -299,3 +299,45 @@ fn the_csv_sample_values_every_kind() {
     let sim = v.simulate(1, 300).unwrap();
     assert!(sim.portfolio_value.mean().value > 0.0);
 }
+
+/// `appraise` is `value_portfolio` without the quantiles: the same means, errors, verdicts
+/// and scores, number for number.
+#[test]
+fn an_appraisal_is_the_valuation_without_its_quantiles() {
+    let assets = sample();
+    let p = params();
+    let settings = ValuationSettings {
+        paths: 2_000,
+        seed: 5,
+        as_of: DEFAULT_AS_OF,
+    };
+    let full = value_portfolio(
+        &assets,
+        &p,
+        &crate::model::Model::embedded_default(),
+        &settings,
+    )
+    .unwrap();
+    let brief = appraise(&assets, &p, &settings).unwrap();
+    let moments = |s: &ValueStats| Moments {
+        mean: s.mean,
+        stderr: s.stderr,
+        sd: s.sd,
+    };
+    assert_eq!(brief.assets.len(), full.assets.len());
+    for (b, f) in brief.assets.iter().zip(&full.assets) {
+        assert_eq!(b.appraised_value, f.appraised_value);
+        assert_eq!(b.value, moments(&f.value));
+        assert_eq!(b.liquidation_value, moments(&f.liquidation_value));
+        assert_eq!(b.high_value, f.high_value);
+        assert_eq!(b.value_score, f.value_score);
+        assert_eq!(b.industry, f.industry);
+    }
+    assert_eq!(brief.appraised_value, full.portfolio.appraised_value);
+    assert_eq!(brief.value, moments(&full.portfolio.value));
+    assert_eq!(
+        brief.liquidation_value,
+        moments(&full.portfolio.liquidation_value)
+    );
+    assert_eq!(brief.value_score, full.portfolio.value_score);
+}
