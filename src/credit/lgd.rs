@@ -32,7 +32,6 @@
 //! [`CollateralModel`]. Must not read files or know about the CLI or HTTP.
 
 use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
 use super::layers::Layers;
@@ -117,8 +116,9 @@ pub fn draw_default(rng: &mut Stream, model: &DefaultModel, pd_tenor: f64) -> De
     let latent = normal::inverse_cdf(p);
     let a = model.common_beta();
     let b = model.industry_beta();
-    let z1: f64 = StandardNormal.sample(rng);
-    let z2: f64 = StandardNormal.sample(rng);
+    let mut z = [0.0; 2];
+    crate::rng::normal::fill(rng, &mut z);
+    let [z1, z2] = z;
     let one_minus_a2 = (1.0 - a * a).max(f64::MIN_POSITIVE);
     let common_z = a * latent + one_minus_a2.sqrt() * z1;
     let industry_z = b * (latent - a * common_z) / one_minus_a2

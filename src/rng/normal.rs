@@ -104,6 +104,27 @@ fn fill_avx2(rng: &mut Stream, out: &mut [f64]) {
 fn fill_body(rng: &mut Stream, out: &mut [f64]) {
     let t = &*TABLES;
     let mut filled = 0;
+    if out.len() < 8 {
+        // Too few draws for the eight-word test: straight from the stream.
+        let mut src = Source {
+            taken: &[],
+            next: 0,
+            rng,
+        };
+        while filled < out.len() {
+            let bits = src.next_u64();
+            for word in [bits as u32, (bits >> 32) as u32] {
+                if filled == out.len() {
+                    break;
+                }
+                if let Some(z) = from_word(t, word, &mut src) {
+                    out[filled] = z;
+                    filled += 1;
+                }
+            }
+        }
+        return;
+    }
     let mut block = [0u64; BLOCK];
     while filled < out.len() {
         // Each output gives at most two draws: these outputs are all read whatever happens.

@@ -673,7 +673,11 @@ impl PortfolioValuer {
         let mut idio = [0.0f64; LIQUIDATION_CHUNK];
         for chunk in self.plans.chunks(LIQUIDATION_CHUNK) {
             normal::fill(rng, &mut idio[..chunk.len()]);
-            for (plan, e) in chunk.iter().zip(idio) {
+            // Per asset the log growth of its value and its weight (0 when it is worth nothing),
+            // then the exponentials of the whole chunk in one loop that vectorises.
+            let mut log_growth = [0.0f64; LIQUIDATION_CHUNK];
+            let mut weight = [0.0f64; LIQUIDATION_CHUNK];
+            for (j, (plan, e)) in chunk.iter().zip(idio).enumerate() {
                 let draws = plan.under_invalidation.is_some() || plan.hazard > 0.0;
                 let (u_outcome, u_time) = if draws { unit_pair(rng) } else { (1.0, 1.0) };
                 let kept = plan.kept_after_request(u_outcome);
@@ -701,8 +705,19 @@ impl PortfolioValuer {
                 if ln_income < period.ln_fee_rate {
                     continue;
                 }
-                total += kept * (log_r + plan.kappa * t).exp() * period.tail;
+                log_growth[j] = log_r + plan.kappa * t;
+                weight[j] = kept * period.tail;
             }
+            let n = chunk.len();
+            let mut worth = [0.0f64; LIQUIDATION_CHUNK];
+            for ((w, g), v) in weight[..n]
+                .iter()
+                .zip(&log_growth[..n])
+                .zip(&mut worth[..n])
+            {
+                *v = w * exp_pair(*g).0;
+            }
+            total += worth[..n].iter().sum::<f64>();
         }
         let factor = self.liquidation_factor(rng);
         total * factor
