@@ -234,16 +234,22 @@ fn monte_carlo_mean_matches_the_closed_form_expected_value() {
 }
 
 #[test]
-fn the_portable_kernel_gives_the_same_bits_as_the_vectorised_one() {
-    // On a CPU without AVX2 both runs take the portable path and the test is trivially true;
-    // CI machines have AVX2.
+fn the_portable_kernel_gives_the_same_bits_as_the_vectorised_ones() {
+    // Every vector width the CPU has (CI machines have AVX2, this project's also AVX-512)
+    // against the portable build.
     let assets = parse_csv(include_str!("../../scenarios/samples/portfolio-60.csv")).unwrap();
     let v = PortfolioValuer::new(&assets, &params(), DEFAULT_AS_OF).unwrap();
-    let fast = v.simulate(4, 2049).unwrap();
-    let portable = v.without_avx2().simulate(4, 2049).unwrap();
-    for (a, b) in fast.values.iter().zip(&portable.values) {
-        let bits = |s: &Sample| s.values().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(a), bits(b));
+    let bits = |s: &Sample| s.values().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let portable = v
+        .clone()
+        .with_vectors(crate::cpu::Vectors::Portable)
+        .simulate(4, 2049)
+        .unwrap();
+    for vectors in crate::cpu::Vectors::available() {
+        let fast = v.clone().with_vectors(vectors).simulate(4, 2049).unwrap();
+        for (a, b) in fast.values.iter().zip(&portable.values) {
+            assert_eq!(bits(a), bits(b), "{vectors:?}");
+        }
     }
 }
 

@@ -34,6 +34,7 @@ use super::ValuationError;
 use super::exp::exp_pair;
 use super::params::{LiquidationParams, ValuationParams};
 use crate::asset::{Asset, AssetStatus, Date, Industry};
+use crate::cpu::Vectors;
 use crate::rng::{Stream, normal, unit_pair};
 
 /// Assets whose idiosyncratic normals [`PortfolioValuer::liquidation_given`] draws at once.
@@ -106,8 +107,8 @@ pub struct PortfolioValuer {
     liquidation: LiquidationParams,
     borrower_industry: Industry,
     as_of: Date,
-    /// Run the kernel's lanes with AVX2 (detected once; a test switches it off).
-    avx2: bool,
+    /// The vector instructions the kernel's lanes run with (detected once; tests pick).
+    vectors: Vectors,
 }
 
 /// The deterministic terms of one period of one asset.
@@ -154,14 +155,14 @@ struct PairLanes {
     running: [Vec<f64>; 2],
     /// Discounted cash flows so far.
     value: [Vec<f64>; 2],
-    /// The CPU runs AVX2 (see [`PairLanes::step`]).
+    /// The vector instructions to run with (see [`PairLanes::step`]).
     #[cfg_attr(not(target_arch = "x86_64"), expect(dead_code))]
-    avx2: bool,
+    vectors: Vectors,
 }
 
 impl PairLanes {
-    /// Lanes for `pairs` pairs; `avx2` only when the CPU has it.
-    fn new(pairs: usize, avx2: bool) -> PairLanes {
+    /// Lanes for `pairs` pairs; `vectors` only as wide as the CPU has.
+    fn new(pairs: usize, vectors: Vectors) -> PairLanes {
         let lane = || vec![0.0; pairs];
         PairLanes {
             pairs,
@@ -171,7 +172,7 @@ impl PairLanes {
             alive: [lane(), lane()],
             running: [lane(), lane()],
             value: [lane(), lane()],
-            avx2,
+            vectors,
         }
     }
 
@@ -189,22 +190,30 @@ impl PairLanes {
     /// discounted cash flow or, when it falls below the period's fee, lets the right lapse
     /// (rational lapse: the owner stops paying and the right dies from this year).
     ///
-    /// On x86-64 CPUs with AVX2 the same code runs compiled for AVX2 (four lanes instead of
-    /// two). The results are bit-identical: lanes are independent, and neither version fuses
-    /// a multiply and an add.
+    /// On x86-64 CPUs with AVX2 or AVX-512 the same code runs compiled for them (four or
+    /// eight lanes instead of two). The results are bit-identical: lanes are independent, and
+    /// no version fuses a multiply and an add.
     fn step(&mut self, q: &Period, k: f64) {
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: `avx2` is true only when the running CPU reported AVX2 support.
-            unsafe { self.step_avx2(q, k) };
-            return;
+        match self.vectors {
+            // SAFETY: `vectors` is never wider than what the running CPU reported.
+            #[cfg(target_arch = "x86_64")]
+            Vectors::Avx512 => unsafe { self.step_avx512(q, k) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Vectors::Avx2 => unsafe { self.step_avx2(q, k) },
+            _ => self.step_lanes(q, k),
         }
-        self.step_lanes(q, k);
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn step_avx2(&mut self, q: &Period, k: f64) {
+        self.step_lanes(q, k);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,avx512f")]
+    fn step_avx512(&mut self, q: &Period, k: f64) {
         self.step_lanes(q, k);
     }
 
@@ -296,7 +305,7 @@ impl PortfolioValuer {
             liquidation: lq,
             borrower_industry: Industry::Other,
             as_of,
-            avx2: crate::cpu::avx2(),
+            vectors: Vectors::detect(),
         };
         for asset in assets {
             for (field, date) in [
@@ -473,10 +482,12 @@ impl PortfolioValuer {
         }
     }
 
-    /// The same valuer running the portable (two-lane) kernel: results must not change.
+    /// The same valuer with its lanes on `vectors` (at most what the CPU has): results must
+    /// not change.
     #[cfg(test)]
-    pub(crate) fn without_avx2(mut self) -> Self {
-        self.avx2 = false;
+    pub(crate) fn with_vectors(mut self, vectors: Vectors) -> Self {
+        assert!(Vectors::available().contains(&vectors));
+        self.vectors = vectors;
         self
     }
 
@@ -527,7 +538,7 @@ impl PortfolioValuer {
         let mut factors = vec![0.0; self.groups.len() * block];
         self.draw_factors(rng, pairs, &mut factors);
         let mut values = vec![0.0; n * len];
-        let mut lanes = PairLanes::new(pairs, self.avx2);
+        let mut lanes = PairLanes::new(pairs, self.vectors);
         for (i, plan) in self.plans.iter().enumerate() {
             let f = &factors[plan.group * block..][..block];
             self.asset_paths(plan, f, rng, &mut lanes, &mut values[i * len..][..len]);
@@ -762,8 +773,8 @@ mod tests {
     fn lanes_book_mirror_flows_lapse_and_invalidation() {
         let shocks = [[0.3, -0.3, 1.2, 0.0, -2.0], [0.1, 0.5, -3.0, 0.2, 0.4]];
         let periods = [period(100.0, 0.9, 40.0), period(120.0, 0.8, 40.0)];
-        let run = |avx2: bool| {
-            let mut l = PairLanes::new(5, avx2);
+        let run = |vectors: Vectors| {
+            let mut l = PairLanes::new(5, vectors);
             l.reset();
             l.kept[0].copy_from_slice(&[1.0, 1.0, 1.0, 0.5, 1.0]);
             l.kept[1].copy_from_slice(&[1.0, 1.0, 1.0, 1.0, 0.0]);
@@ -775,7 +786,7 @@ mod tests {
             }
             (l.value[0].clone(), l.value[1].clone())
         };
-        let (up, down) = run(false);
+        let (up, down) = run(Vectors::Portable);
         // Straightforward reference: cumulative x, flows while alive and not lapsed.
         let reference = |sign: f64, kept: f64, alive: usize, h: usize| {
             let (mut x, mut v) = (0.0f64, 0.0);
@@ -809,11 +820,12 @@ mod tests {
         assert!(up[2] > 0.0 && down[2] == 0.0);
         // Pair 4: the mirror keeps nothing.
         assert_eq!(down[4], 0.0);
-        if crate::cpu::avx2() {
-            let (a, b) = run(true);
+        for vectors in Vectors::available() {
+            let (a, b) = run(vectors);
             assert_eq!(
                 (a.map_bits(), b.map_bits()),
-                (up.map_bits(), down.map_bits())
+                (up.map_bits(), down.map_bits()),
+                "{vectors:?}"
             );
         }
     }
