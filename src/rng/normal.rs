@@ -112,16 +112,7 @@ fn fill_body(rng: &mut Stream, out: &mut [f64]) {
             rng,
         };
         while filled < out.len() {
-            let bits = src.next_u64();
-            for word in [bits as u32, (bits >> 32) as u32] {
-                if filled == out.len() {
-                    break;
-                }
-                if let Some(z) = from_word(t, word, &mut src) {
-                    out[filled] = z;
-                    filled += 1;
-                }
-            }
+            filled = one_output(t, &mut src, out, filled);
         }
         return;
     }
@@ -150,18 +141,26 @@ fn fill_body(rng: &mut Stream, out: &mut [f64]) {
                     continue;
                 }
             }
-            let bits = src.next_u64();
-            for word in [bits as u32, (bits >> 32) as u32] {
-                if filled == out.len() {
-                    break;
-                }
-                if let Some(z) = from_word(t, word, &mut src) {
-                    out[filled] = z;
-                    filled += 1;
-                }
-            }
+            filled = one_output(t, &mut src, out, filled);
         }
     }
+}
+
+/// The draws of the next output of `src` (low word, then high word, until `out` is full)
+/// written from `out[filled]` on; returns the new count filled.
+#[inline(always)]
+fn one_output(t: &Tables, src: &mut Source<'_>, out: &mut [f64], mut filled: usize) -> usize {
+    let bits = src.next_u64();
+    for word in [bits as u32, (bits >> 32) as u32] {
+        if filled == out.len() {
+            break;
+        }
+        if let Some(z) = from_word(t, word, src) {
+            out[filled] = z;
+            filled += 1;
+        }
+    }
+    filled
 }
 
 /// The eight draws of four outputs (low word first) when every word lands inside its layer's
