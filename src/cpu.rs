@@ -1,7 +1,7 @@
-//! What the running CPU can do. Hot loops are written once in portable Rust and compiled a
-//! second time for AVX2 (`#[target_feature]`), picked at run time with [`avx2`]. The two
-//! copies give the same bits: the code is the same, and no loop relies on fused
-//! multiply-adds (which AVX2 alone does not enable).
+//! What the running CPU can do. Hot loops are written once in portable Rust and compiled again
+//! for AVX2 (and the valuation lanes for AVX-512F) with `#[target_feature]`, picked at run time
+//! with [`avx2`] or [`Vectors::detect`]. The copies give the same bits: the code is the same,
+//! and no loop relies on fused multiply-adds (which these features alone do not enable).
 //! Must not know about any model.
 
 /// True when the running CPU has AVX2 (always false off x86-64). Cached by the standard
