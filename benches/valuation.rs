@@ -1,16 +1,17 @@
 //! Valuation throughput on the shipped 10-patent portfolio
 //! (`scenarios/samples/next-gen-it-10.json`) at 10,000 paths: the whole `value_portfolio`
 //! (kernel + statistics + scores) on one and two threads, the Monte Carlo kernel alone on one
-//! thread, and 10,000 calls of `liquidation_at_default` (what loan scoring runs per
-//! application). Throughput is in asset-path-years (periods per path × paths).
+//! thread, and the liquidation value in 10,000 default states (`liquidation_given_each`, what
+//! loan scoring runs per application). Throughput is in asset-path-years (periods per path × paths).
 //! Run: `cargo bench --bench valuation`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ipledge::asset::parse_json;
 use ipledge::model::Model;
-use ipledge::rng::{Domain, stream};
+use ipledge::rng::{BATCH_PATHS, Domain, stream};
 use ipledge::valuation::{
-    DEFAULT_AS_OF, PortfolioValuer, ValuationParams, ValuationSettings, value_portfolio,
+    DEFAULT_AS_OF, DefaultState, PortfolioValuer, ValuationParams, ValuationSettings,
+    value_portfolio,
 };
 
 const PATHS: u64 = 10_000;
@@ -51,15 +52,30 @@ fn bench(c: &mut Criterion) {
             );
         }
     }
+    // What loan scoring runs per application: the liquidation value in 10,000 default
+    // states, a batch of 1,024 at a time as the LGD simulation takes them.
+    let states: Vec<DefaultState> = (0..PATHS)
+        .map(|i| DefaultState {
+            years: (i % 5) as f64 * 0.5,
+            common_z: ((i % 7) as f64 - 3.0) * 0.4,
+            industry: valuer.borrower_industry(),
+            industry_z: 0.3,
+        })
+        .collect();
     group.throughput(Throughput::Elements(PATHS));
     group.bench_function(
-        format!("liquidation_at_default/next-gen-it-10/{PATHS}-calls"),
+        format!("liquidation_given_each/next-gen-it-10/{PATHS}-states"),
         |b| {
             b.iter(|| {
                 let mut rng = stream(1, Domain::Credit, 0);
-                (0..PATHS)
-                    .map(|i| valuer.liquidation_at_default(&mut rng, (i % 5) as f64 * 0.5, 0.3))
-                    .sum::<f64>()
+                let mut out = vec![0.0; states.len()];
+                for (s, o) in states
+                    .chunks(BATCH_PATHS as usize)
+                    .zip(out.chunks_mut(BATCH_PATHS as usize))
+                {
+                    valuer.liquidation_given_each(&mut rng, s, o);
+                }
+                out.iter().sum::<f64>()
             })
         },
     );

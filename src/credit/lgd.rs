@@ -27,7 +27,9 @@
 //!
 //! `lgd_gross = Σ loss / Σ EAD` and `lgd_net = Σ net loss / Σ EAD` (ratio estimators, with
 //! delta-method standard errors). Batches of [`rng::BATCH_PATHS`] on
-//! [`rng::run_batches`], so results are identical at any thread count.
+//! [`rng::run_batches`], so results are identical at any thread count. A batch draws its
+//! default scenarios first ([`draw_defaults`]), then the collateral's liquidation values for
+//! all of them at once ([`CollateralModel::liquidation_at_defaults`]).
 //! Owns the default/loss simulation; the collateral model comes in through
 //! [`CollateralModel`]. Must not read files or know about the CLI or HTTP.
 
@@ -43,9 +45,11 @@ use crate::stats::{Estimate, Sample, Stats};
 
 /// What the LGD simulation needs to know about the pledged collateral.
 pub trait CollateralModel: Sync {
-    /// One path of the collateral's liquidation value (CNY) in the default scenario `event`
-    /// (default time, common and industry factors).
-    fn liquidation_at_default(&self, rng: &mut Stream, event: &DefaultEvent) -> f64;
+    /// The collateral's liquidation value (CNY) in each default scenario of `events`
+    /// (default time, common and industry factors), one path per scenario: `out[p]` for
+    /// `events[p]` (same length). A whole batch at once, so that the model can run across
+    /// the scenarios.
+    fn liquidation_at_defaults(&self, rng: &mut Stream, events: &[DefaultEvent], out: &mut [f64]);
 }
 
 /// Collateral with no value (no pledged IP): the recovery is only other collateral.
@@ -53,8 +57,8 @@ pub trait CollateralModel: Sync {
 pub struct NoCollateral;
 
 impl CollateralModel for NoCollateral {
-    fn liquidation_at_default(&self, _: &mut Stream, _: &DefaultEvent) -> f64 {
-        0.0
+    fn liquidation_at_defaults(&self, _: &mut Stream, _: &[DefaultEvent], out: &mut [f64]) {
+        out.fill(0.0);
     }
 }
 
@@ -110,33 +114,57 @@ fn open_uniform(rng: &mut Stream) -> f64 {
     ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
 
-/// Draws one default scenario from the law of the factors given default within the tenor.
+/// Draws one default scenario from the law of the factors given default within the tenor
+/// ([`draw_defaults`] for one).
 pub fn draw_default(rng: &mut Stream, model: &DefaultModel, pd_tenor: f64) -> DefaultEvent {
-    let p = open_uniform(rng) * pd_tenor;
-    let latent = normal::inverse_cdf(p);
+    let mut events = Vec::with_capacity(1);
+    draw_defaults(rng, model, pd_tenor, 1, &mut events);
+    events[0]
+}
+
+/// Draws `n` default scenarios from the law of the factors given default within the tenor
+/// into `events` (cleared first). Draw layout: the `n` uniforms that place the latent
+/// variables below the threshold, then two normals per scenario (`Z₁`, `Z₂`, scenario by
+/// scenario).
+pub fn draw_defaults(
+    rng: &mut Stream,
+    model: &DefaultModel,
+    pd_tenor: f64,
+    n: usize,
+    events: &mut Vec<DefaultEvent>,
+) {
+    let p: Vec<f64> = (0..n).map(|_| open_uniform(rng) * pd_tenor).collect();
+    let mut z = vec![0.0; 2 * n];
+    crate::rng::normal::fill(rng, &mut z);
     let a = model.common_beta();
     let b = model.industry_beta();
-    let mut z = [0.0; 2];
-    crate::rng::normal::fill(rng, &mut z);
-    let [z1, z2] = z;
     let one_minus_a2 = (1.0 - a * a).max(f64::MIN_POSITIVE);
-    let common_z = a * latent + one_minus_a2.sqrt() * z1;
-    let industry_z = b * (latent - a * common_z) / one_minus_a2
-        + (1.0 - b * b / one_minus_a2).max(0.0).sqrt() * z2;
+    let (sqrt_one_minus_a2, own) = (
+        one_minus_a2.sqrt(),
+        (1.0 - b * b / one_minus_a2).max(0.0).sqrt(),
+    );
     let tenor_years = f64::from(model.tenor_months) / 12.0;
-    let years = if model.pd_1y >= 1.0 {
-        0.0
-    } else {
-        ((-p).ln_1p() / (-model.pd_1y).ln_1p()).min(tenor_years)
-    };
-    let month = ((years * 12.0).ceil() as u32).clamp(1, model.tenor_months.max(1));
-    DefaultEvent {
-        latent,
-        common_z,
-        industry_z,
-        years: years.max(0.0),
-        month,
-    }
+    // Default time: F(τ) = 1 − (1 − PD_1y)^τ = p, so τ = ln(1 − p) / ln(1 − PD_1y).
+    let ln_survival_1y = (-model.pd_1y).ln_1p();
+    events.clear();
+    events.extend(p.iter().zip(z.chunks_exact(2)).map(|(&p, z)| {
+        let latent = normal::inverse_cdf(p);
+        let common_z = a * latent + sqrt_one_minus_a2 * z[0];
+        let industry_z = b * (latent - a * common_z) / one_minus_a2 + own * z[1];
+        let years = if model.pd_1y >= 1.0 {
+            0.0
+        } else {
+            ((-p).ln_1p() / ln_survival_1y).min(tenor_years)
+        };
+        let month = ((years * 12.0).ceil() as u32).clamp(1, model.tenor_months.max(1));
+        DefaultEvent {
+            latent,
+            common_z,
+            industry_z,
+            years: years.max(0.0),
+            month,
+        }
+    }));
 }
 
 /// The exposure and loss side of the simulation.
@@ -217,6 +245,19 @@ struct Part {
     years: f64,
 }
 
+impl Part {
+    /// An empty part with room for `paths` paths in each sample.
+    fn with_capacity(paths: usize) -> Part {
+        Part {
+            ead: Sample::with_capacity(paths),
+            recovery: Sample::with_capacity(paths),
+            gross: Sample::with_capacity(paths),
+            net: Sample::with_capacity(paths),
+            ..Part::default()
+        }
+    }
+}
+
 /// A ratio of means `Σy / Σx` with its delta-method standard error
 /// `sd(y − R·x) / (√n · mean x)`.
 fn ratio(y: &Sample, x: &Sample) -> Estimate {
@@ -256,21 +297,15 @@ pub fn simulate<C: CollateralModel>(
         0..rng::batch_count(settings.paths),
         |batch, rng| {
             let n = batch.len();
-            let mut part = Part {
-                ead: Sample::with_capacity(n),
-                recovery: Sample::with_capacity(n),
-                gross: Sample::with_capacity(n),
-                net: Sample::with_capacity(n),
-                ..Part::default()
-            };
+            let mut part = Part::with_capacity(n);
             let fund = |left: f64| loss.fund_payment(left);
-            for _ in 0..n {
-                let event = draw_default(rng, default, pd_tenor);
+            let mut events = Vec::with_capacity(n);
+            draw_defaults(rng, default, pd_tenor, n, &mut events);
+            let mut liquidation = vec![0.0; n];
+            collateral.liquidation_at_defaults(rng, &events, &mut liquidation);
+            for (event, ip) in events.iter().zip(liquidation) {
                 let ead = loss.amount * loss.schedule.exposure_in_month(event.month);
-                let ip = collateral
-                    .liquidation_at_default(rng, &event)
-                    .max(loss.ip_recovery_floor)
-                    .max(0.0);
+                let ip = ip.max(loss.ip_recovery_floor).max(0.0);
                 let recovery = ip + loss.other_recovery;
                 let gross = (ead - recovery).max(0.0);
                 let layered = loss.layers.apply(gross, &fund);
@@ -286,7 +321,7 @@ pub fn simulate<C: CollateralModel>(
             part
         },
     );
-    let mut all = Part::default();
+    let mut all = Part::with_capacity(usize::try_from(settings.paths).unwrap_or(0));
     for p in parts {
         all.ead.merge(p.ead);
         all.recovery.merge(p.recovery);
@@ -329,9 +364,16 @@ mod tests {
     }
 
     impl CollateralModel for Lognormal {
-        fn liquidation_at_default(&self, _: &mut Stream, e: &DefaultEvent) -> f64 {
-            let z = e.industry_z;
-            self.value * (self.sigma * z - 0.5 * self.sigma * self.sigma).exp()
+        fn liquidation_at_defaults(
+            &self,
+            _: &mut Stream,
+            events: &[DefaultEvent],
+            out: &mut [f64],
+        ) {
+            for (e, o) in events.iter().zip(out) {
+                let z = e.industry_z;
+                *o = self.value * (self.sigma * z - 0.5 * self.sigma * self.sigma).exp();
+            }
         }
     }
 

@@ -308,18 +308,21 @@ enum PledgedCollateral {
 }
 
 impl CollateralModel for PledgedCollateral {
-    fn liquidation_at_default(&self, rng: &mut Stream, event: &DefaultEvent) -> f64 {
+    fn liquidation_at_defaults(&self, rng: &mut Stream, events: &[DefaultEvent], out: &mut [f64]) {
         match self {
-            PledgedCollateral::None => 0.0,
-            PledgedCollateral::Portfolio(valuer) => valuer.liquidation_given(
-                rng,
-                &DefaultState {
-                    years: event.years,
-                    common_z: event.common_z,
-                    industry: valuer.borrower_industry(),
-                    industry_z: event.industry_z,
-                },
-            ),
+            PledgedCollateral::None => out.fill(0.0),
+            PledgedCollateral::Portfolio(valuer) => {
+                let states: Vec<DefaultState> = events
+                    .iter()
+                    .map(|event| DefaultState {
+                        years: event.years,
+                        common_z: event.common_z,
+                        industry: valuer.borrower_industry(),
+                        industry_z: event.industry_z,
+                    })
+                    .collect();
+                valuer.liquidation_given_each(rng, &states, out);
+            }
         }
     }
 }

@@ -6,9 +6,11 @@
 //! the batch index as the ChaCha stream id. Batch size never depends on the thread count, and
 //! [`run_batches`] returns batch results in batch order, so results are identical on 1 or 16
 //! threads and across shards (a shard is a contiguous range of batches).
-//! [`normal::fill`] draws standard normals fast (two per 64-bit output) for the kernels.
+//! [`normal::fill`] draws standard normals fast (two per 64-bit output) for the kernels;
+//! [`beta::Beta`] Beta draws from two gammas.
 //! Must not know about files, HTTP or SQL; must never use an unseeded generator.
 
+pub mod beta;
 pub mod normal;
 
 use std::ops::Range;

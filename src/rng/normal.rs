@@ -199,9 +199,16 @@ fn rectangle(t: &Tables, word: u32) -> (f64, bool) {
 }
 
 /// One standard normal from `rng` (a fresh output; for callers that need one at a time).
+/// The same draw as `fill` into a slice of one, without its set-up.
 pub fn one(rng: &mut Stream) -> f64 {
+    let t = &*TABLES;
     let mut z = [0.0];
-    fill(rng, &mut z);
+    let mut src = Source {
+        taken: &[],
+        next: 0,
+        rng,
+    };
+    while one_output(t, &mut src, &mut z, 0) == 0 {}
     z[0]
 }
 

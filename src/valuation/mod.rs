@@ -152,8 +152,13 @@ impl PortfolioValuer {
             |batch, stream| self.run_batch(batch.len(), stream),
         );
         let total = paths as usize;
-        let mut values = vec![Vec::with_capacity(total); n];
-        let mut liquidation = vec![Vec::with_capacity(total); n];
+        // Not `vec![Vec::with_capacity(total); n]`: cloning a vector drops its capacity.
+        let reserved = || {
+            (0..n)
+                .map(|_| Vec::with_capacity(total))
+                .collect::<Vec<_>>()
+        };
+        let (mut values, mut liquidation) = (reserved(), reserved());
         let mut portfolio_value = Vec::with_capacity(total);
         let mut portfolio_liquidation = Vec::with_capacity(total);
         for b in &batches {

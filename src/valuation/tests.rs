@@ -253,6 +253,48 @@ fn the_portable_kernel_gives_the_same_bits_as_the_vectorised_ones() {
     }
 }
 
+/// Default states for the liquidation tests: times from 0 to past every life, factors of
+/// both signs, the borrower's industry and another one.
+fn default_states(n: usize, industry: Industry) -> Vec<DefaultState> {
+    (0..n)
+        .map(|i| DefaultState {
+            years: (i % 13) as f64 * 1.7,
+            common_z: ((i % 7) as f64 - 3.0) * 0.5,
+            industry: if i % 5 == 0 {
+                Industry::Other
+            } else {
+                industry
+            },
+            industry_z: ((i % 11) as f64 - 5.0) * 0.3,
+        })
+        .collect()
+}
+
+#[test]
+fn the_portable_liquidation_lanes_give_the_same_bits_as_the_vectorised_ones() {
+    // Every kind and status of the CSV sample (pending requests, hazards, lapses), more
+    // states than one group of lanes and a partial last group.
+    let assets = parse_csv(include_str!("../../scenarios/samples/portfolio-60.csv")).unwrap();
+    let v = PortfolioValuer::new(&assets, &params(), DEFAULT_AS_OF).unwrap();
+    let states = default_states(2 * valuer::LIQUIDATION_LANES + 5, v.borrower_industry());
+    let run = |v: PortfolioValuer| {
+        let mut rng = crate::rng::stream(8, crate::rng::Domain::Credit, 0);
+        let mut out = vec![0.0; states.len()];
+        v.liquidation_given_each(&mut rng, &states, &mut out);
+        out.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+    };
+    let portable = run(v.clone().with_vectors(crate::cpu::Vectors::Portable));
+    assert!(portable.iter().any(|b| f64::from_bits(*b) > 0.0));
+    assert!(portable.iter().any(|b| f64::from_bits(*b) == 0.0));
+    for vectors in crate::cpu::Vectors::available() {
+        assert_eq!(
+            run(v.clone().with_vectors(vectors)),
+            portable,
+            "{vectors:?}"
+        );
+    }
+}
+
 #[test]
 fn liquidation_at_default_at_time_zero_is_expected_value_times_the_sale_factor() {
     let assets = sample();

@@ -25,20 +25,20 @@
 //! `under_invalidation` outcome and the invalidation time (two uniforms from one output, only
 //! for assets under invalidation or with a positive hazard); then per period one
 //! normal per pair (only for assets with an idiosyncratic shock); then per path the
-//! portfolio's realisation fraction (Beta) and disposal delay (uniform).
+//! portfolio's realisation fraction ([`Beta`]) and disposal delay (uniform).
 
 use rand::RngExt;
-use rand_distr::{Beta, Distribution};
 
 use super::ValuationError;
 use super::exp::exp_pair;
 use super::params::{LiquidationParams, ValuationParams};
 use crate::asset::{Asset, AssetStatus, Date, Industry};
 use crate::cpu::Vectors;
+use crate::rng::beta::Beta;
 use crate::rng::{Stream, normal, unit_pair};
 
-/// Assets whose idiosyncratic normals [`PortfolioValuer::liquidation_given`] draws at once.
-const LIQUIDATION_CHUNK: usize = 32;
+/// Default states [`PortfolioValuer::liquidation_given_each`] values at once.
+pub const LIQUIDATION_LANES: usize = 64;
 
 /// The bits of `1.0`.
 const ONE_BITS: u64 = 0x3ff0_0000_0000_0000;
@@ -80,8 +80,6 @@ pub(crate) struct AssetPlan {
     obsolescence: f64,
     /// `ln(base)`, base = `royalty × R0 + licence income` (CNY/yr).
     ln_base: f64,
-    /// Index of the asset's kind (its invalidation hazard is shared by the kind).
-    kind: usize,
     /// Expected value at the valuation date without lapse (deterministic).
     pub expected_value: f64,
 }
@@ -103,7 +101,7 @@ pub struct PortfolioValuer {
     log_discount: f64,
     /// `ln` of the share kept after a partial invalidation.
     ln_partial_factor: f64,
-    realisation: Beta<f64>,
+    realisation: Beta,
     liquidation: LiquidationParams,
     borrower_industry: Industry,
     as_of: Date,
@@ -250,6 +248,158 @@ impl PairLanes {
     }
 }
 
+/// One group of default states in [`PortfolioValuer::liquidation_given_each`], one lane per
+/// state (structure of arrays, so that the loop over states vectorises as the kernel's does).
+struct LiquidationLanes {
+    len: usize,
+    /// Years from the valuation date to the default, `T ≥ 0`, and `√T`.
+    years: [f64; LIQUIDATION_LANES],
+    sqrt_years: [f64; LIQUIDATION_LANES],
+    /// The period containing the default, `⌊T⌋`.
+    period: [usize; LIQUIDATION_LANES],
+    /// Systematic part of each industry group's shock, `a·C + b_g·I_g` (by group index).
+    systematic: [[f64; LIQUIDATION_LANES]; 8],
+    /// The current asset's idiosyncratic normal, and its uniforms for the outcome of a pending
+    /// request and the invalidation time.
+    idio: [f64; LIQUIDATION_LANES],
+    outcome: [f64; LIQUIDATION_LANES],
+    time: [f64; LIQUIDATION_LANES],
+    /// The current asset's log fee rate and expected-value tail in the period of default.
+    ln_fee_rate: [f64; LIQUIDATION_LANES],
+    tail: [f64; LIQUIDATION_LANES],
+    /// Value of the assets so far, before the sale factor.
+    total: [f64; LIQUIDATION_LANES],
+    #[cfg_attr(not(target_arch = "x86_64"), expect(dead_code))]
+    vectors: Vectors,
+}
+
+impl LiquidationLanes {
+    /// Empty lanes (see [`LiquidationLanes::start`]).
+    fn new(vectors: Vectors) -> LiquidationLanes {
+        LiquidationLanes {
+            len: 0,
+            years: [0.0; LIQUIDATION_LANES],
+            sqrt_years: [0.0; LIQUIDATION_LANES],
+            period: [0; LIQUIDATION_LANES],
+            systematic: [[0.0; LIQUIDATION_LANES]; 8],
+            idio: [0.0; LIQUIDATION_LANES],
+            outcome: [0.0; LIQUIDATION_LANES],
+            time: [0.0; LIQUIDATION_LANES],
+            ln_fee_rate: [0.0; LIQUIDATION_LANES],
+            tail: [0.0; LIQUIDATION_LANES],
+            total: [0.0; LIQUIDATION_LANES],
+            vectors,
+        }
+    }
+
+    /// Starts a group of `states` (at most [`LIQUIDATION_LANES`]) with nothing valued yet; the
+    /// caller sets the systematic shocks.
+    fn start(&mut self, states: &[DefaultState]) {
+        self.len = states.len();
+        for (p, state) in states.iter().enumerate() {
+            let t = state.years.max(0.0);
+            self.years[p] = t;
+            self.sqrt_years[p] = t.sqrt();
+            self.period[p] = t.floor() as usize;
+        }
+        self.total[..self.len].fill(0.0);
+    }
+
+    /// Draws the asset's idiosyncratic normals and its uniforms (when it has them); without
+    /// them the asset keeps everything and is never invalidated.
+    fn draw(&mut self, plan: &AssetPlan, rng: &mut Stream) {
+        let n = self.len;
+        if plan.sigma > 0.0 && plan.idio > 0.0 {
+            normal::fill(rng, &mut self.idio[..n]);
+        } else {
+            self.idio[..n].fill(0.0);
+        }
+        if plan.under_invalidation.is_some() || plan.hazard > 0.0 {
+            for (outcome, time) in self.outcome[..n].iter_mut().zip(&mut self.time[..n]) {
+                (*outcome, *time) = unit_pair(rng);
+            }
+        } else {
+            self.outcome[..n].fill(1.0);
+            self.time[..n].fill(0.0);
+        }
+    }
+
+    /// Adds the asset's value at default on every lane: its periods' terms are `periods`.
+    fn add_asset(&mut self, plan: &AssetPlan, periods: &[Period], ln_partial: f64) {
+        let last = periods.len() - 1;
+        for p in 0..self.len {
+            let q = &periods[self.period[p].min(last)];
+            self.ln_fee_rate[p] = q.ln_fee_rate;
+            self.tail[p] = q.tail;
+        }
+        match self.vectors {
+            // SAFETY: `vectors` is never wider than what the running CPU reported.
+            #[cfg(target_arch = "x86_64")]
+            Vectors::Avx512 => unsafe { self.add_avx512(plan, ln_partial) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Vectors::Avx2 => unsafe { self.add_avx2(plan, ln_partial) },
+            _ => self.add_lanes(plan, ln_partial),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn add_avx2(&mut self, plan: &AssetPlan, ln_partial: f64) {
+        self.add_lanes(plan, ln_partial);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,avx512f")]
+    fn add_avx512(&mut self, plan: &AssetPlan, ln_partial: f64) {
+        self.add_lanes(plan, ln_partial);
+    }
+
+    /// Per lane: the share kept after a pending request (and its log), survival against the
+    /// hazard, the log revenue reached, and the asset's worth unless it is gone or its income
+    /// has fallen below its fee (in logs: the owner has let it lapse). Branch-free.
+    #[inline(always)]
+    fn add_lanes(&mut self, plan: &AssetPlan, ln_partial: f64) {
+        let n = self.len;
+        let (whole, whole_or_partial) = plan.under_invalidation.unwrap_or((0.0, 0.0));
+        let lanes = self.years[..n]
+            .iter()
+            .zip(&self.sqrt_years[..n])
+            .zip(&self.systematic[plan.group][..n])
+            .zip(&self.idio[..n])
+            .zip(&self.outcome[..n])
+            .zip(&self.time[..n])
+            .zip(&self.ln_fee_rate[..n])
+            .zip(&self.tail[..n])
+            .zip(&mut self.total[..n]);
+        for ((((((((t, sqrt_t), sys), e), u), time), ln_fee_rate), tail), total) in lanes {
+            let t = *t;
+            let kept = if *u < whole {
+                0.0
+            } else if *u < whole_or_partial {
+                plan.partial_factor
+            } else {
+                1.0
+            };
+            let ln_kept = if *u < whole_or_partial {
+                ln_partial
+            } else {
+                0.0
+            };
+            let survival = exp_pair(-plan.hazard * t).0;
+            let shock = sys + plan.idio * e;
+            let log_r = plan.log_drift * t + plan.sigma * sqrt_t * shock;
+            let ln_income = ln_kept + plan.ln_base + log_r - plan.obsolescence * t;
+            let live = (kept > 0.0)
+                & (*time < survival)
+                & (t < plan.remaining_life)
+                & (ln_income >= *ln_fee_rate);
+            let worth = kept * tail * exp_pair(log_r + plan.kappa * t).0;
+            *total += f64::from_bits(worth.to_bits() & u64::from(live).wrapping_neg());
+        }
+    }
+}
+
 /// The state of the economy when a borrower defaults, for [`PortfolioValuer::liquidation_given`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DefaultState {
@@ -286,8 +436,13 @@ impl PortfolioValuer {
             return Err(ValuationError::EmptyPortfolio);
         }
         let lq = *params.liquidation();
-        let realisation = Beta::new(lq.realisation_alpha, lq.realisation_beta)
-            .map_err(|e| ValuationError::Parameters(format!("realisation fraction: {e}")))?;
+        let realisation =
+            Beta::new(lq.realisation_alpha, lq.realisation_beta).ok_or_else(|| {
+                ValuationError::Parameters(format!(
+                    "realisation fraction: Beta({}, {}) needs positive finite shapes",
+                    lq.realisation_alpha, lq.realisation_beta
+                ))
+            })?;
         let log_discount = (1.0 + params.discount_rate().get()).ln();
         let a = params.common_factor_loading();
         let mut v = PortfolioValuer {
@@ -471,7 +626,6 @@ impl PortfolioValuer {
             kappa,
             obsolescence: lambda,
             ln_base: base.ln(),
-            kind: kind as usize,
             expected_value: if under_invalidation.is_some() {
                 let o = kp.under_invalidation;
                 expected_value
@@ -658,80 +812,69 @@ impl PortfolioValuer {
     }
 
     /// One path of the portfolio's liquidation value (CNY, at the default date) in the given
-    /// default state. The value at default is the appraisal a buyer would make then: each
-    /// surviving asset's expected discounted future cash flows given its revenue at default,
-    /// whose log moved by `(g − σ²/2)·T + σ·√T·(a·common_z + b·industry factor + idiosyncratic)`.
-    /// An asset that was invalidated (hazard, or a pending request decided against it), whose
-    /// life ended, or whose income has fallen below its fee is worth nothing. Then the lot is
-    /// sold at a Beta realisation fraction (or the recovery floor), less disposal costs, after
-    /// the disposal delay, discounted to the default date.
+    /// default state: [`liquidation_given_each`](PortfolioValuer::liquidation_given_each) for
+    /// one state.
     pub fn liquidation_given(&self, rng: &mut Stream, state: &DefaultState) -> f64 {
-        let t = state.years.max(0.0);
-        let sqrt_t = t.sqrt();
-        // Draw layout: one normal per industry group (the borrower's is replaced by the
-        // given factor), then per chunk of assets one normal each, then per asset its uniforms.
-        let mut group_z = [0.0f64; 8];
-        normal::fill(rng, &mut group_z[..self.groups.len()]);
-        for (g, industry) in self.groups.iter().enumerate() {
-            if *industry == state.industry {
-                group_z[g] = state.industry_z;
+        let mut out = [0.0];
+        self.liquidation_given_each(rng, std::slice::from_ref(state), &mut out);
+        out[0]
+    }
+
+    /// The portfolio's liquidation value (CNY, at the default date) in each default state,
+    /// one path per state: `out[p]` for `states[p]`. The value at default is the appraisal a
+    /// buyer would make then: each surviving asset's expected discounted future cash flows
+    /// given its revenue at default, whose log moved by
+    /// `(g − σ²/2)·T + σ·√T·(a·common_z + b·industry factor + idiosyncratic)`. An asset that
+    /// was invalidated (hazard, or a pending request decided against it), whose life ended, or
+    /// whose income has fallen below its fee is worth nothing. Then the lot is sold at a Beta
+    /// realisation fraction (or the recovery floor), less disposal costs, after the disposal
+    /// delay, discounted to the default date.
+    ///
+    /// States are taken [`LIQUIDATION_LANES`] at a time, asset by asset across the states (as
+    /// the valuation kernel runs across pairs). Draw layout of each group of states: per
+    /// industry group one normal per state (the state's own industry is replaced by its given
+    /// factor); then per asset with a remaining life one idiosyncratic normal per state (if it
+    /// has a shock) and one output per state for its request outcome and invalidation time (if
+    /// it can be invalidated); then per state the realisation fraction and disposal delay.
+    ///
+    /// # Panics
+    /// When `out` and `states` differ in length.
+    pub fn liquidation_given_each(
+        &self,
+        rng: &mut Stream,
+        states: &[DefaultState],
+        out: &mut [f64],
+    ) {
+        assert_eq!(states.len(), out.len(), "one output per default state");
+        let mut lanes = LiquidationLanes::new(self.vectors);
+        for (states, out) in states
+            .chunks(LIQUIDATION_LANES)
+            .zip(out.chunks_mut(LIQUIDATION_LANES))
+        {
+            lanes.start(states);
+            let m = states.len();
+            for (g, industry) in self.groups.iter().enumerate() {
+                let z = &mut lanes.systematic[g][..m];
+                normal::fill(rng, z);
+                let b = self.group_loading[g];
+                for (z, state) in z.iter_mut().zip(states) {
+                    let own = if state.industry == *industry {
+                        state.industry_z
+                    } else {
+                        *z
+                    };
+                    *z = self.common_loading * state.common_z + b * own;
+                }
+            }
+            for plan in self.plans.iter().filter(|p| p.periods > 0) {
+                lanes.draw(plan, rng);
+                let periods = &self.periods[plan.first..plan.first + plan.periods];
+                lanes.add_asset(plan, periods, self.ln_partial_factor);
+            }
+            for (o, total) in out.iter_mut().zip(&lanes.total[..m]) {
+                *o = total * self.liquidation_factor(rng);
             }
         }
-        // Survival to the default date against the invalidation hazard, once per kind.
-        let mut survival = [f64::NAN; 5];
-        let ln_partial = self.ln_partial_factor;
-        let mut total = 0.0;
-        let mut idio = [0.0f64; LIQUIDATION_CHUNK];
-        for chunk in self.plans.chunks(LIQUIDATION_CHUNK) {
-            normal::fill(rng, &mut idio[..chunk.len()]);
-            // Per asset the log growth of its value and its weight (0 when it is worth nothing),
-            // then the exponentials of the whole chunk in one loop that vectorises.
-            let mut log_growth = [0.0f64; LIQUIDATION_CHUNK];
-            let mut weight = [0.0f64; LIQUIDATION_CHUNK];
-            for (j, (plan, e)) in chunk.iter().zip(idio).enumerate() {
-                let draws = plan.under_invalidation.is_some() || plan.hazard > 0.0;
-                let (u_outcome, u_time) = if draws { unit_pair(rng) } else { (1.0, 1.0) };
-                let kept = plan.kept_after_request(u_outcome);
-                let ln_kept = if kept < 1.0 { ln_partial } else { 0.0 };
-                let alive = plan.hazard <= 0.0 || {
-                    let u = u_time;
-                    let s = &mut survival[plan.kind];
-                    if s.is_nan() {
-                        *s = (-plan.hazard * t).exp();
-                    }
-                    u < *s
-                };
-                if kept == 0.0 || !alive || t >= plan.remaining_life || plan.periods == 0 {
-                    continue;
-                }
-                let b = self.group_loading[plan.group];
-                let shock =
-                    self.common_loading * state.common_z + b * group_z[plan.group] + plan.idio * e;
-                let log_r = plan.log_drift * t + plan.sigma * sqrt_t * shock;
-                let k = (t.floor() as usize).min(plan.periods - 1);
-                let period = &self.periods[plan.first + k];
-                // Yearly income at the revenue reached, against the fee rate of the period
-                // containing the default (in logs): below it the owner has let the right lapse.
-                let ln_income = ln_kept + plan.ln_base + log_r - plan.obsolescence * t;
-                if ln_income < period.ln_fee_rate {
-                    continue;
-                }
-                log_growth[j] = log_r + plan.kappa * t;
-                weight[j] = kept * period.tail;
-            }
-            let n = chunk.len();
-            let mut worth = [0.0f64; LIQUIDATION_CHUNK];
-            for ((w, g), v) in weight[..n]
-                .iter()
-                .zip(&log_growth[..n])
-                .zip(&mut worth[..n])
-            {
-                *v = w * exp_pair(*g).0;
-            }
-            total += worth[..n].iter().sum::<f64>();
-        }
-        let factor = self.liquidation_factor(rng);
-        total * factor
     }
 
     /// Checks that every precomputed term is finite (absurd inputs could overflow).
@@ -827,6 +970,58 @@ mod tests {
                 (up.map_bits(), down.map_bits()),
                 "{vectors:?}"
             );
+        }
+    }
+
+    /// The liquidation value at a default time `T > 0` given the factors, against its closed
+    /// form for one invention patent whose income dwarfs its fees (so it never lapses):
+    /// `E = e^(−μT) · tail_k · e^(κT) · e^((g − σ²/2)T + σ√T·(a·C + b·I) + σ²T·idio²/2) · E[sale]`
+    /// (survival against the hazard, the idiosyncratic shock integrated out, and the sale
+    /// factor `E[fraction] · (1 − cost) · E[(1+r)^(−delay)]` with the delay uniform).
+    #[test]
+    fn liquidation_at_a_later_default_matches_its_closed_form() {
+        use crate::stats::Sample;
+        let asset: crate::asset::RawAsset = serde_json::from_value(serde_json::json!({
+            "id": "CN201710601862.3", "kind": "invention",
+            "filing_date": "2017-07-26", "grant_date": "2020-03-10", "status": "valid",
+            "owners": ["A"], "ipc": "G06F 16/27", "claims": 12, "independent_claims": 2,
+            "economics": { "attributable_revenue": "1000000000" }
+        }))
+        .unwrap();
+        let asset = asset.validate(&crate::input::FieldPath::root()).unwrap();
+        let params = ValuationParams::embedded_default();
+        let as_of = crate::valuation::DEFAULT_AS_OF;
+        let v = PortfolioValuer::new(&[asset], &params, as_of).unwrap();
+        let plan = &v.plans[0];
+        assert!(plan.hazard > 0.0 && plan.idio > 0.0 && plan.sigma > 0.0);
+        let lq = params.liquidation();
+        assert_eq!(lq.recovery_floor, 0.0);
+        let r = v.log_discount;
+        let (d0, d1) = (lq.delay_min_years, lq.delay_max_years);
+        let sale =
+            lq.realisation_mean * (1.0 - lq.disposal_cost) * ((-r * d0).exp() - (-r * d1).exp())
+                / (r * (d1 - d0));
+        for (t, common_z, industry_z) in [(2.5, 0.4, -1.1), (4.2, -0.8, 0.6)] {
+            let state = DefaultState {
+                years: t,
+                common_z,
+                industry: plan.industry,
+                industry_z,
+            };
+            let tail = v.periods[plan.first + (t as usize)].tail;
+            let systematic = v.common_loading * common_z + v.group_loading[plan.group] * industry_z;
+            let log_r = plan.log_drift * t + plan.sigma * t.sqrt() * systematic;
+            let exact = (-plan.hazard * t).exp()
+                * tail
+                * (plan.kappa * t).exp()
+                * (log_r + 0.5 * plan.sigma * plan.sigma * t * plan.idio * plan.idio).exp()
+                * sale;
+            let states = vec![state; 40_000];
+            let mut out = vec![0.0; states.len()];
+            let mut rng = crate::rng::stream(12, crate::rng::Domain::Credit, 0);
+            v.liquidation_given_each(&mut rng, &states, &mut out);
+            let est = out.into_iter().collect::<Sample>().mean();
+            assert!(est.agrees_with(exact), "T = {t}: {est:?} vs {exact}");
         }
     }
 
