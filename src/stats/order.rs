@@ -135,6 +135,31 @@ mod tests {
             assert_eq!(bits(&q), bits(&want), "{name}");
             assert_eq!(es.to_bits(), want_es.to_bits(), "{name}");
         }
+        // A spike, a tight cluster far from it and a few wider values, 100k of them.
+        let big = 100_000;
+        let clustered: Vec<f64> = (0..big)
+            .map(|i| match i % 4 {
+                0 => 0.0,
+                1 => 1e6 * (1.0 + 1e-12 * (i % 977) as f64),
+                2 => 1e6,
+                _ => 1e6 * (1.0 + uniform() * 1e-3),
+            })
+            .collect();
+        let ranks = [
+            0,
+            24_999,
+            25_000,
+            49_999,
+            50_000,
+            94_999,
+            98_999,
+            99_899,
+            big - 1,
+        ];
+        let (q, es) = order_statistics(&clustered, &ranks, 99_000);
+        let (want, want_es) = reference(&clustered, &ranks, 99_000);
+        assert_eq!(bits(&q), bits(&want), "clustered");
+        assert_eq!(es.to_bits(), want_es.to_bits(), "clustered");
         for n in [1usize, 2, 7, 100] {
             let v: Vec<f64> = signed[..n].to_vec();
             let ranks = [n / 2, 0, n - 1];
