@@ -96,7 +96,7 @@ pub struct PortfolioValuer {
     /// Every asset's periods, back to back (`AssetPlan::first` indexes into it).
     periods: Vec<Period>,
     /// Survival to each period's end against the invalidation hazard, `e^(−μ·t_k)`, indexed
-    /// like `periods`; never increasing within an asset (the kernel bisects it).
+    /// like `periods` (dense, for the count in the kernel).
     survival: Vec<f64>,
     log_discount: f64,
     /// `ln` of the share kept after a partial invalidation.
@@ -558,16 +558,13 @@ impl PortfolioValuer {
 
         let first = self.periods.len();
         let mut expected_value = 0.0;
-        let mut last_survival = 1.0f64;
         for k in 1..=periods {
             let t_prev = (k - 1) as f64;
             let t = (k as f64).min(life);
             let dt = t - t_prev;
             let det = base * (log_drift * t - lambda * t).exp() * dt;
             let disc = (-self.log_discount * t).exp();
-            // Never increasing, also in rounding: the kernel bisects these.
-            let surv = (-hazard * t).exp().min(last_survival);
-            last_survival = surv;
+            let surv = (-hazard * t).exp();
             let mut fee = 0.0;
             if kind.is_patent() {
                 let year = (age + 0.5 * (t_prev + t)).floor().max(0.0) as u32 + 1;
@@ -744,8 +741,8 @@ impl PortfolioValuer {
         let pairs = lanes.pairs;
         lanes.reset();
         // Per path: the share kept after a pending invalidation request and the number of
-        // periods before an invalidation (the survival terms never increase, so the first
-        // period whose survival the uniform reaches is found by bisection).
+        // periods before an invalidation (the survival terms decrease, so a count of those
+        // above the uniform, which vectorises, is the first period it falls below).
         let survival = &self.survival[plan.first..plan.first + plan.periods];
         let draws = plan.under_invalidation.is_some() || plan.hazard > 0.0;
         for p in 0..out.len() {
@@ -753,7 +750,7 @@ impl PortfolioValuer {
             let (u_outcome, u_time) = if draws { unit_pair(rng) } else { (1.0, 1.0) };
             let kept = plan.kept_after_request(u_outcome);
             let alive = if plan.hazard > 0.0 {
-                survival.partition_point(|s| u_time < *s)
+                survival.iter().filter(|s| u_time < **s).count()
             } else {
                 plan.periods
             };
