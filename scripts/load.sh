@@ -3,6 +3,7 @@
 # 2 cores at 10,000 paths, p99 < 100 ms, zero errors). Not a test: it prints figures.
 #
 #   bash scripts/load.sh [DURATION_SECONDS=30] [CONNECTIONS=8] [APPLICATION=scenarios/applications/approve.json]
+#   BIN=path/to/other/ipledge bash scripts/load.sh   (compare another build in the same run)
 #
 # Builds the release binary, starts `ipledge serve` on a fresh SQLite file in a temp dir with
 # the rate limit raised (one key is the whole load), creates a bank key, and drives the server
@@ -21,7 +22,7 @@ if ! command -v wrk >/dev/null 2>&1; then
     || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 fi
 cargo build --release --quiet
-BIN=target/release/ipledge
+BIN="${BIN:-target/release/ipledge}"
 WORK="$(mktemp -d)"
 DB="sqlite://${WORK}/load.db"
 KEY="$("$BIN" keys create --tenant load-bank --role bank --database-url "$DB" | tail -n1)"
