@@ -8,9 +8,11 @@
 //! `s < 1` draws `Gamma(s + 1)·U^(1/s)`, in logs: such a draw can underflow, so the ratio is
 //! then formed as `1 / (1 + e^(ln Y − ln X))`, which never divides zero by zero.
 //!
-//! Exact (rejection only, no approximation) and about three times cheaper than the
-//! `rand_distr` Beta (Cheng's algorithms, which take logarithms and an exponential on every
-//! draw). Draw layout per attempt: one normal ([`normal::one`]), then one output for `u`.
+//! Exact (rejection only, no approximation). About the same instruction count as the
+//! `rand_distr` Beta but half its time per draw here (1M draws of the default model's
+//! realisation fraction: ~28 ms against ~54 ms): Cheng's algorithms wait on two logarithms and
+//! an exponential every draw, this one on a logarithm only when the squeeze fails (~2 % of
+//! attempts). Draw layout per attempt: one normal ([`normal::one`]), then one output for `u`.
 
 use rand::Rng;
 
