@@ -11,7 +11,7 @@
 //! Exact (rejection only, no approximation). About the same instruction count as the
 //! `rand_distr` Beta but half its time per draw here (1M draws of the default model's
 //! realisation fraction: ~28 ms against ~54 ms): Cheng's algorithms wait on two logarithms and
-//! an exponential every draw, this one on a logarithm only when the squeeze fails (~2 % of
+//! an exponential every draw, this one on a logarithm only when the squeeze fails (~8 % of
 //! attempts). Draw layout per attempt: one normal ([`normal::one`]), then one output for `u`.
 
 use rand::Rng;
