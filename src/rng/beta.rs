@@ -4,9 +4,9 @@
 //! shape `s ≥ 1` (Marsaglia & Tsang 2000, "A simple method for generating gamma variables"):
 //! with `d = s − 1/3` and `c = 1/√(9d)`, draw a standard normal `x` and a uniform `u`, set
 //! `v = (1 + c·x)³`; accept `d·v` when `v > 0` and `u < 1 − 0.0331·x⁴` (a squeeze that
-//! accepts about 92 % of attempts) or `ln u < x²/2 + d·(1 − v + ln v)`; otherwise try again. A shape
-//! `s < 1` draws `Gamma(s + 1)·U^(1/s)`, in logs: such a draw can underflow, so the ratio is
-//! then formed as `1 / (1 + e^(ln Y − ln X))`, which never divides zero by zero.
+//! accepts about 92 % of attempts) or `ln u < x²/2 + d·(1 − v + ln v)`; otherwise try again.
+//! A shape `s < 1` draws `Gamma(s + 1)·U^(1/s)`, in logs: such a draw can underflow, so the
+//! ratio is then formed as `1 / (1 + e^(ln Y − ln X))`, which never divides zero by zero.
 //!
 //! Exact (rejection only, no approximation). About the same instruction count as the
 //! `rand_distr` Beta but half its time per draw here (1M draws of the default model's
