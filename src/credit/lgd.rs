@@ -33,7 +33,6 @@
 //! Owns the default/loss simulation; the collateral model comes in through
 //! [`CollateralModel`]. Must not read files or know about the CLI or HTTP.
 
-use rand::Rng;
 use serde::Serialize;
 
 use super::layers::Layers;
@@ -109,11 +108,6 @@ pub struct DefaultEvent {
     pub month: u32,
 }
 
-/// A uniform in the open interval (0, 1).
-fn open_uniform(rng: &mut Stream) -> f64 {
-    ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
-}
-
 /// Draws one default scenario from the law of the factors given default within the tenor
 /// ([`draw_defaults`] for one).
 pub fn draw_default(rng: &mut Stream, model: &DefaultModel, pd_tenor: f64) -> DefaultEvent {
@@ -133,7 +127,7 @@ pub fn draw_defaults(
     n: usize,
     events: &mut Vec<DefaultEvent>,
 ) {
-    let p: Vec<f64> = (0..n).map(|_| open_uniform(rng) * pd_tenor).collect();
+    let p: Vec<f64> = (0..n).map(|_| rng::open_unit(rng) * pd_tenor).collect();
     let mut z = vec![0.0; 2 * n];
     crate::rng::normal::fill(rng, &mut z);
     let a = model.common_beta();

@@ -14,9 +14,7 @@
 //! an exponential every draw, this one on a logarithm only when the squeeze fails (~8 % of
 //! attempts). Draw layout per attempt: one normal ([`normal::one`]), then one output for `u`.
 
-use rand::Rng;
-
-use super::{Stream, normal};
+use super::{Stream, normal, open_unit};
 
 /// A gamma distribution of unit scale, ready to sample.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -60,11 +58,6 @@ impl Gamma {
             }
         }
     }
-}
-
-/// A uniform in the open interval (0, 1) with 53 bits.
-fn open_unit(rng: &mut Stream) -> f64 {
-    ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
 
 /// The Beta(α, β) distribution.

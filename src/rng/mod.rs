@@ -73,6 +73,11 @@ pub fn unit_pair(rng: &mut Stream) -> (f64, f64) {
     (unit(bits as u32), unit((bits >> 32) as u32))
 }
 
+/// A uniform in the open interval (0, 1) from one output of `rng` (53 bits).
+pub fn open_unit(rng: &mut Stream) -> f64 {
+    ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+}
+
 /// One batch of paths: its index and the global path numbers it covers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Batch {
