@@ -171,7 +171,7 @@ pub struct LossModel<'a> {
     /// Other collateral after its haircut, CNY.
     pub other_recovery: f64,
     /// Least the IP recovers when a public buyer stands behind it (scheme
-    /// `recovery_buyer_floor × appraised value`), CNY; 0 for none.
+    /// `recovery_buyer_share × appraised value`), CNY; 0 for none.
     pub ip_recovery_floor: f64,
     /// Guarantee and insurance.
     pub layers: Layers,
@@ -474,7 +474,7 @@ mod tests {
 
     #[test]
     fn identical_at_one_and_two_threads() {
-        let schedule = Schedule::new(Repayment::Amortising, 36, 0.05);
+        let schedule = Schedule::new(Repayment::Annuity, 36, 0.05);
         let loss = LossModel {
             amount: 2_000_000.0,
             schedule: &schedule,
@@ -523,7 +523,7 @@ mod tests {
             limit in 0.0f64..1e6,
             amortising in any::<bool>(),
         ) {
-            let repayment = if amortising { Repayment::Amortising } else { Repayment::Bullet };
+            let repayment = if amortising { Repayment::Annuity } else { Repayment::Bullet };
             let schedule = Schedule::new(repayment, tenor, 0.05);
             let layers = Layers {
                 guarantee: Some(GuaranteeLayer { share, guarantor_pd: gpd }),

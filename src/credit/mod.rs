@@ -14,14 +14,13 @@ pub mod eligibility;
 pub mod layers;
 pub mod lgd;
 pub mod master_scale;
-pub mod normal;
 pub mod params;
 pub mod pledge;
 pub mod pricing;
-pub mod schedule;
 pub mod score;
 pub mod scorecard;
 
+pub use crate::loss::{normal, schedule};
 pub use params::CreditParams;
 pub use score::{
     ScoreError, ScoreResult, ScoreSettings, ScoringParams, score_application, score_with,

@@ -460,7 +460,7 @@ pub fn score_with(
         .map(|(v, _)| v.appraised_value.to_f64())
         .sum();
     let ip_recovery_floor = fund
-        .and_then(|s| s.recovery_buyer_floor)
+        .and_then(|s| s.recovery_buyer_share)
         .map_or(0.0, |floor| floor * realisable_appraised);
     let other_recovery =
         app.other_collateral.to_f64() * (1.0 - credit.default_model.other_collateral_haircut);

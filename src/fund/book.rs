@@ -8,7 +8,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, LogNormal};
 
-use super::normal::{norm_cdf, norm_inv};
+use crate::loss::normal::{cdf as norm_cdf, inverse_cdf as norm_inv};
 use super::settings::FundModel;
 use crate::rng::{Domain, Stream, stream};
 use crate::scenario::{AmountSpec, Origination, PdSpec, Repayment, Scenario};
@@ -304,7 +304,7 @@ impl<'s> Builder<'s> {
             level,
             industry: d.industry,
             bank,
-            amortising: repayment == Repayment::Amortising,
+            amortising: repayment != Repayment::Bullet,
             appraised,
             interest_subsidy_monthly,
             origination_subsidy,

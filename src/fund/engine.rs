@@ -192,7 +192,7 @@ pub(crate) fn simulate_path(plan: &Plan, rng: &mut Stream, s: &mut Scratch, out:
     // 2. Defaults, bucket by bucket, with geometric skips.
     s.defaults.clear();
     let lgd = risk.lgd;
-    let floor = scenario.scheme.recovery_buyer_floor;
+    let floor = scenario.scheme.recovery_buyer_share;
     let beta = match lgd {
         LgdSpec::Collateral => Beta::new(
             plan.collateral.realisation_alpha,

@@ -15,7 +15,7 @@
 mod book;
 mod engine;
 mod metrics;
-mod normal;
+
 mod part;
 pub mod result;
 mod settings;

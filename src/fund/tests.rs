@@ -40,7 +40,7 @@ fn simple_run_has_the_expected_shape() {
 }
 
 use crate::fund::metrics::H;
-use crate::fund::normal::{norm_cdf, norm_inv};
+use crate::loss::normal::{cdf as norm_cdf, inverse_cdf as norm_inv};
 use crate::money::Money;
 use crate::stats::{EventCount, tolerance::ORACLE_SIGMAS};
 
@@ -527,11 +527,11 @@ fn a_bank_over_the_npl_threshold_is_paused_the_next_year() {
 }
 
 #[test]
-fn public_recovery_buyer_floor_limits_the_loss() {
+fn public_recovery_buyer_share_limits_the_loss() {
     // Appraised = 1 m / 0.5 = 2 m; the buyer pays up to 30 % of it = 600 k, above the
     // 400 k a fixed LGD of 0.6 recovers: loss 400 k per default.
     let p = part(&book2(
-        "ratio = 0.5\nrecovery_buyer_floor = 0.3",
+        "ratio = 0.5\nrecovery_buyer_share = 0.3",
         RICH_FUND,
         "pledge_rate = 0.5",
         400,

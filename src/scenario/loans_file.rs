@@ -158,14 +158,15 @@ pub(crate) fn parse(text: &str, horizon: u32) -> Result<Vec<LoanSpec>, InputErro
             }
         };
         let repayment = match cells.get("repayment").copied() {
-            None | Some("bullet") => Some(Repayment::Bullet),
-            Some("amortising") => Some(Repayment::Amortising),
+            None => Some(Repayment::Bullet),
             Some(v) => {
-                p.push(
+                let r = Repayment::from_name(v);
+                p.check(
+                    r.is_some(),
                     &at.field("repayment"),
-                    format!("must be bullet or amortising (got `{v}`)"),
+                    format!("must be bullet, annuity (or amortising) or equal_principal (got `{v}`)"),
                 );
-                None
+                r
             }
         };
         let pledge_rate = num(&mut p, "pledge_rate").unwrap_or(DEFAULT_PLEDGE_RATE);

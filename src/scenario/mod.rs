@@ -46,18 +46,8 @@ pub enum Origination {
     Uniform,
 }
 
-/// How principal is repaid.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Repayment {
-    /// All principal at maturity.
-    #[default]
-    Bullet,
-    /// Equal monthly principal instalments.
-    Amortising,
-}
+/// How principal is repaid (the one schedule of `loss`, shared with credit).
+pub use crate::loss::Repayment;
 
 /// Distribution of loan amounts in a cohort.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

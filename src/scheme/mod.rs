@@ -4,7 +4,7 @@
 //! A scheme is a TOML document (a preset under `scenarios/schemes/`, or the inline `[scheme]`
 //! table of a scenario) whose top-level keys are the SPEC `[scheme]` keys plus `name`,
 //! `source`, `[[band]]`, `[[layer]]`, `per_loan_cap_after_year1`, `disposal_delay_months`,
-//! `eu_cap`, `loss_split`, `recovery_buyer_floor`, `leverage_limit`, `[eligibility]` and
+//! `eu_cap`, `loss_split`, `recovery_buyer_share`, `leverage_limit`, `[eligibility]` and
 //! `[subsidies]`. Parsing follows the project pattern: [`RawScheme`] (serde,
 //! `deny_unknown_fields`) then [`RawScheme::validate`] builds a [`Scheme`], reporting every bad
 //! field with its path. [`Scheme::compensation`] is the pure per-loan rule that both the fund
@@ -157,7 +157,7 @@ pub struct Scheme {
     /// Whether recoveries after an NPL-stage claim flow back to the fund.
     pub recoveries: Recoveries,
     /// A public buyer pays up to this share of the appraised collateral (Korea: 0.5).
-    pub recovery_buyer_floor: Option<f64>,
+    pub recovery_buyer_share: Option<f64>,
     /// Enrolled principal may not exceed this multiple of the fund's balance.
     pub leverage_limit: Option<f64>,
     /// Loan eligibility rules (evaluated by loan scoring).
@@ -203,7 +203,7 @@ pub struct RawScheme {
     /// Loss split.
     pub loss_split: Option<RawLossSplit>,
     /// Public recovery buyer floor (share of appraised collateral).
-    pub recovery_buyer_floor: Option<f64>,
+    pub recovery_buyer_share: Option<f64>,
     /// Leverage limit (may also sit in the scenario's `[fund]` block).
     pub leverage_limit: Option<f64>,
     /// Eligibility rules.
@@ -448,8 +448,8 @@ impl RawScheme {
         if let Some(v) = self.pause_bank_npl_above {
             check_share(&mut p, v, &at.field("pause_bank_npl_above"));
         }
-        if let Some(v) = self.recovery_buyer_floor {
-            check_share(&mut p, v, &at.field("recovery_buyer_floor"));
+        if let Some(v) = self.recovery_buyer_share {
+            check_share(&mut p, v, &at.field("recovery_buyer_share"));
         }
         if let Some(v) = self.leverage_limit {
             p.check(
@@ -482,7 +482,7 @@ impl RawScheme {
             pause_bank_npl_above: self.pause_bank_npl_above,
             liability_limited_to_balance: self.liability_limited_to_balance.unwrap_or(true),
             recoveries: self.recoveries.unwrap_or_default(),
-            recovery_buyer_floor: self.recovery_buyer_floor,
+            recovery_buyer_share: self.recovery_buyer_share,
             leverage_limit: self.leverage_limit,
             eligibility: eligibility.expect("checked above"),
             subsidies: subsidies.expect("checked above"),

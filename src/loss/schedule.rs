@@ -1,18 +1,39 @@
-//! Exposure at default from the repayment schedule: a bullet loan owes its full principal
-//! until maturity; an amortising loan pays equal monthly instalments (French annuity at the
-//! loan's rate), so the exposure in month `m` is the principal outstanding after `m − 1`
-//! instalments. Must not know about PDs or collateral.
+//! Exposure at default from the repayment schedule, one schedule for credit and fund: a
+//! bullet loan owes its full principal until maturity; an annuity loan (等额本息) pays equal
+//! monthly instalments of principal and interest at the loan's rate; an equal-principal loan
+//! (等额本金) repays `1/tenor` of the principal each month. Instalments fall at the end of
+//! each month, so the exposure in month `m` (1-based) is the principal outstanding after
+//! `m − 1` instalments. Must not know about PDs or collateral.
 
 use serde::{Deserialize, Serialize};
 
 /// How the principal is repaid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Repayment {
     /// Principal at maturity, interest along the way.
+    #[default]
     Bullet,
-    /// Equal monthly instalments of principal and interest.
-    Amortising,
+    /// Equal monthly instalments of principal and interest (等额本息; `amortising` is an
+    /// alias).
+    #[serde(alias = "amortising")]
+    Annuity,
+    /// Equal monthly instalments of principal (等额本金).
+    EqualPrincipal,
+}
+
+impl Repayment {
+    /// Parses the name used in files (`bullet`, `annuity`, `amortising`, `equal_principal`).
+    pub fn from_name(name: &str) -> Option<Repayment> {
+        match name {
+            "bullet" => Some(Repayment::Bullet),
+            "annuity" | "amortising" => Some(Repayment::Annuity),
+            "equal_principal" => Some(Repayment::EqualPrincipal),
+            _ => None,
+        }
+    }
 }
 
 /// Outstanding principal, as a fraction of the original principal, for each month of default.
@@ -29,10 +50,13 @@ impl Schedule {
         let n = tenor_months.max(1);
         let exposure = match repayment {
             Repayment::Bullet => vec![1.0; n as usize],
-            Repayment::Amortising => {
+            Repayment::Annuity => {
                 let i = annual_rate.max(0.0) / 12.0;
                 (0..n).map(|paid| outstanding_after(paid, n, i)).collect()
             }
+            Repayment::EqualPrincipal => (0..n)
+                .map(|paid| 1.0 - f64::from(paid) / f64::from(n))
+                .collect(),
         };
         Schedule { exposure }
     }
@@ -43,6 +67,11 @@ impl Schedule {
             return self.exposure.first().copied().unwrap_or(0.0);
         }
         self.exposure.get(m as usize - 1).copied().unwrap_or(0.0)
+    }
+
+    /// Outstanding fraction after `paid` instalments (`paid` ≥ tenor: 0).
+    pub fn outstanding_after(&self, paid: u32) -> f64 {
+        self.exposure.get(paid as usize).copied().unwrap_or(0.0)
     }
 
     /// Tenor in months.
@@ -75,13 +104,24 @@ mod tests {
     }
 
     #[test]
-    fn amortising_exposure_follows_the_annuity() {
-        let s = Schedule::new(Repayment::Amortising, 12, 0.0);
+    fn equal_principal_repays_a_fixed_share_each_month() {
+        let s = Schedule::new(Repayment::EqualPrincipal, 4, 0.08);
+        let got: Vec<f64> = (1..=5).map(|m| s.exposure_in_month(m)).collect();
+        assert_eq!(got, vec![1.0, 0.75, 0.5, 0.25, 0.0]);
+        assert_eq!(s.outstanding_after(2), 0.5);
+        assert_eq!(Repayment::from_name("amortising"), Some(Repayment::Annuity));
+        let alias: Repayment = serde_json::from_str("\"amortising\"").unwrap();
+        assert_eq!(alias, Repayment::Annuity);
+    }
+
+    #[test]
+    fn annuity_exposure_follows_the_annuity() {
+        let s = Schedule::new(Repayment::Annuity, 12, 0.0);
         assert_eq!(s.exposure_in_month(1), 1.0);
         assert!((s.exposure_in_month(7) - 0.5).abs() < 1e-15);
         // 12-month annuity at 6 %: instalment = P·i/(1−(1+i)^−12); after one instalment the
         // balance is P(1+i) − instalment.
-        let s = Schedule::new(Repayment::Amortising, 12, 0.06);
+        let s = Schedule::new(Repayment::Annuity, 12, 0.06);
         let i = 0.005f64;
         let pay = i / (1.0 - (1.0 + i).powi(-12));
         assert!((s.exposure_in_month(2) - (1.0 + i - pay)).abs() < 1e-12);
