@@ -69,11 +69,34 @@ fn simulate_prints_one_json_document_with_the_spec_keys() {
         "shortfall_probability",
         "shortfall_probability_stderr",
         "credit_enabled",
-        "leverage_achieved",
-        "cost_per_credit",
+        "peak_leverage",
+        "credit_per_public_yuan",
+        "public_cost_per_credit",
+        "buyer_outlay",
+        "recoveries_to_fund",
+        "refused_leverage",
+        "refused_paused",
+        "ineligible",
     ] {
         assert!(!v["horizon"][key].is_null(), "horizon.{key}");
     }
+    for block in ["run_off", "lifetime"] {
+        for key in [
+            "months",
+            "fund_claims",
+            "fund_paid",
+            "bank_loss",
+            "public_cost",
+            "shortfall_probability",
+            "shortfall_probability_stderr",
+        ] {
+            assert!(!v[block][key].is_null(), "{block}.{key}");
+        }
+    }
+    for key in ["input_sha256", "assumptions", "reading"] {
+        assert!(!v[key].is_null(), "{key}");
+    }
+    assert_eq!(v["input_sha256"].as_str().map(str::len), Some(64));
     for key in ["mean", "stderr", "sd", "p50", "p95", "p99", "p999", "es99"] {
         assert!(v["horizon"]["fund_claims"][key].is_number(), "{key}");
     }
@@ -96,7 +119,8 @@ fn simulate_prints_one_json_document_with_the_spec_keys() {
         &["fund", "simulate", "s.toml", "--format", "table"],
     );
     assert_eq!(code, 0);
-    assert!(table.contains("shortfall probability"), "{table}");
+    assert!(table.contains("P(shortfall)"), "{table}");
+    assert!(table.contains("run-off"), "{table}");
 }
 
 #[test]

@@ -283,13 +283,16 @@ fn money(v: f64) -> String {
     }
 }
 
-/// A readable table of a fund result.
+/// A readable table of a fund result: the years, the horizon, run-off and lifetime totals,
+/// the assumptions' headline and the plain-language reading.
 pub fn table(r: &FundResult) -> String {
     let mut t = comfy_table::Table::new();
     t.set_header(vec![
         "year",
         "enrolled",
-        "refused",
+        "refused: leverage",
+        "refused: paused",
+        "ineligible",
         "defaults",
         "gross loss",
         "claims",
@@ -304,7 +307,9 @@ pub fn table(r: &FundResult) -> String {
         t.add_row(vec![
             y.year.to_string(),
             format!("{:.1}", y.loans_enrolled.mean),
-            format!("{:.1}", y.loans_refused.mean),
+            format!("{:.1}", y.refused_leverage.mean),
+            format!("{:.1}", y.refused_paused.mean),
+            format!("{:.1}", y.ineligible.mean),
             format!("{:.2}", y.defaults.mean),
             money(y.gross_loss.mean),
             money(y.fund_claims.mean),
@@ -317,42 +322,79 @@ pub fn table(r: &FundResult) -> String {
             format!("{:.4}", y.pause_probability),
         ]);
     }
-    let h = &r.horizon;
+    let a = &r.assumptions;
     let mut s = format!(
-        "scenario {} | seed {} | paths {} | model {} ({})\n{t}\n",
+        "scenario {} | seed {} | paths {} | model {} ({}) | input {}\n\
+         book: {} loans, {} CNY, mean PD {:.2} % | scheme {} | capital {} CNY, appropriations {} CNY, leverage limit {} ({})\n{t}\n",
         r.scenario,
         r.seed,
         r.paths,
         r.model_id,
-        &r.model_sha256[..12.min(r.model_sha256.len())]
+        &r.model_sha256[..12.min(r.model_sha256.len())],
+        &r.input_sha256[..12.min(r.input_sha256.len())],
+        a.book.loans,
+        money(a.book.principal),
+        100.0 * a.book.mean_pd_1y,
+        a.scheme.name,
+        r.initial_capital,
+        money(a.fund.appropriations.iter().map(|m| m.to_f64()).sum()),
+        a.fund
+            .leverage_limit
+            .map_or("none".to_string(), |l| format!("{l}x")),
+        a.fund.leverage_limit_from,
     );
     let mut hz = comfy_table::Table::new();
-    hz.set_header(vec!["horizon", "mean", "stderr", "p99", "es99"]);
-    for (name, st) in [
-        ("defaults", h.defaults),
-        ("gross loss", h.gross_loss),
-        ("fund claims", h.fund_claims),
-        ("fund paid", h.fund_paid),
-        ("bank loss", h.bank_loss),
-        ("other parties' loss", h.other_parties_loss),
-        ("subsidies", h.subsidies),
-        ("loans refused", h.loans_refused),
-    ] {
-        hz.add_row(vec![
-            name.to_string(),
-            money(st.mean),
-            money(st.stderr),
-            money(st.p99),
-            money(st.es99),
-        ]);
+    hz.set_header(vec![
+        "mean (p99)",
+        "horizon",
+        &format!("run-off ({} months)", r.run_off.months),
+        "lifetime",
+    ]);
+    let periods = [&r.horizon, &r.run_off, &r.lifetime];
+    type Get = fn(&fund::PeriodResult) -> crate::stats::Stats;
+    let rows: [(&str, Get); 12] = [
+        ("credit enabled", |p| p.credit_enabled),
+        ("refused: leverage (principal)", |p| {
+            p.refused_leverage_principal
+        }),
+        ("refused: paused (principal)", |p| {
+            p.refused_paused_principal
+        }),
+        ("ineligible (principal)", |p| p.ineligible_principal),
+        ("defaults", |p| p.defaults),
+        ("gross loss", |p| p.gross_loss),
+        ("fund claims", |p| p.fund_claims),
+        ("fund paid", |p| p.fund_paid),
+        ("bank loss", |p| p.bank_loss),
+        ("other parties' loss", |p| p.other_parties_loss),
+        ("buyer outlay", |p| p.buyer_outlay),
+        ("public cost", |p| p.public_cost),
+    ];
+    for (name, get) in rows {
+        let mut row = vec![name.to_string()];
+        for p in periods {
+            let st = get(p);
+            row.push(format!("{} ({})", money(st.mean), money(st.p99)));
+        }
+        hz.add_row(row);
     }
+    let mut row = vec!["P(shortfall)".to_string()];
+    for p in periods {
+        row.push(format!(
+            "{:.4} ± {:.4}",
+            p.shortfall_probability, p.shortfall_probability_stderr
+        ));
+    }
+    hz.add_row(row);
     s.push_str(&format!(
-        "{hz}\nshortfall probability {:.4} ± {:.4} | credit enabled {} | leverage {:.2}x | public cost per yuan of credit {:.4}",
-        h.shortfall_probability,
-        h.shortfall_probability_stderr,
-        money(h.credit_enabled),
-        h.leverage_achieved,
-        h.cost_per_credit
+        "{hz}\npeak leverage {:.2}x (mean; p99 {:.2}x) | credit per public yuan {:.2} | lifetime public cost per yuan of credit {:.4}\n",
+        r.lifetime.peak_leverage.mean,
+        r.lifetime.peak_leverage.p99,
+        r.horizon.credit_per_public_yuan,
+        r.lifetime.public_cost_per_credit,
     ));
+    for finding in &r.reading {
+        s.push_str(&format!("* {}\n", finding.en));
+    }
     s
 }

@@ -19,10 +19,14 @@ use crate::scenario::DirResolver;
 pub struct SizeArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
-    /// Largest acceptable probability that the fund cannot pay a claim in full over the
-    /// horizon.
+    /// Largest acceptable probability that the fund cannot pay some claim in full over its
+    /// lifetime (horizon and run-off).
     #[arg(long)]
     pub max_shortfall_prob: f64,
+    /// Share of the principal that would enrol with unlimited capital that must still enrol
+    /// under the leverage limit (1 = the limit refuses nothing).
+    #[arg(long, default_value_t = 1.0)]
+    pub min_enrolled_share: f64,
     /// Width of the final bracket in CNY; the answer is a multiple of it.
     #[arg(long, default_value = "100000")]
     pub resolution: Money,
@@ -89,27 +93,29 @@ pub struct MergeArgs {
     pub lang: crate::report::Lang,
 }
 
-/// `fund size`: bisection on the initial capital with common random numbers.
+/// `fund size`: the default events are drawn once; the capital searches re-run only the
+/// ledger on them (common random numbers).
 pub fn size(args: &SizeArgs) -> Result<(), CliError> {
     let scenario = load_scenario(&args.scenario)?;
     let settings = args.run.settings(&args.scenario, &scenario)?;
     let search = SizeSettings {
         target: args.max_shortfall_prob,
+        min_enrolled_share: args.min_enrolled_share,
         resolution: args.resolution,
         max_capital: args.max_capital,
         start: scenario.fund.initial_capital,
     };
     let outcome = with_threads(args.run.threads, || {
-        fund::size::size_with(&search, |capital| {
-            fund::simulate_with_capital(&scenario, &settings, capital)
+        let run = fund::DrawnRun::draw(&scenario, &settings)
+            .map_err(|e| CliError::Internal(e.to_string()))?;
+        fund::size::size(&run, &search).map_err(|e| match e {
+            SizeError::BadSetting { .. } | SizeError::Unreachable { .. } => {
+                CliError::Usage(e.to_string())
+            }
+            other => CliError::Internal(other.to_string()),
         })
     })?;
-    let result = outcome.map_err(|e| match e {
-        SizeError::BadSetting { .. } | SizeError::Unreachable { .. } => {
-            CliError::Usage(e.to_string())
-        }
-        other => CliError::Internal(other.to_string()),
-    })?;
+    let result = outcome?;
     match args.format {
         Format::Json => print_json(&result),
         Format::Table => {
@@ -121,7 +127,11 @@ pub fn size(args: &SizeArgs) -> Result<(), CliError> {
 
 fn size_table(r: &SizeResult) -> String {
     let mut t = comfy_table::Table::new();
-    t.set_header(vec!["initial capital (CNY)", "P(shortfall)", "stderr"]);
+    t.set_header(vec![
+        "initial capital (CNY)",
+        "lifetime P(shortfall)",
+        "stderr",
+    ]);
     if let (Some(below), Some(p)) = (r.bracket.below, r.bracket.below_shortfall_probability) {
         t.add_row(vec![below.to_string(), format!("{p:.4}"), String::new()]);
     }
@@ -130,16 +140,26 @@ fn size_table(r: &SizeResult) -> String {
         format!("{:.4}", r.shortfall_probability),
         format!("{:.4}", r.shortfall_probability_stderr),
     ]);
+    let binding = match r.binding {
+        fund::size::Binding::Leverage => "the leverage limit (room to enrol the book)",
+        fund::size::Binding::Shortfall => "the shortfall target (money to pay the claims)",
+    };
     format!(
-        "scenario {} | seed {} | paths {} | target P(shortfall) <= {} | {} simulations, resolution {}\n\
-         smallest initial capital: {} (CNY)\n{t}\n\nsimulation at the answer:\n{}",
+        "scenario {} | seed {} | paths {} | target lifetime P(shortfall) <= {} | enrol >= {} of the unlimited-capital book | {} ledger passes on one draw, resolution {}\n\
+         initial capital needed: {} CNY (binding: {binding})\n\
+         capital for leverage: {} CNY (enrols {:.0} CNY of principal with unlimited capital)\n\
+         capital for shortfall: {} CNY (whole eligible book, leverage limit lifted)\n{t}\n\nsimulation at the answer:\n{}",
         r.scenario,
         r.seed,
         r.paths,
         r.target_shortfall_probability,
-        r.evaluations,
+        r.min_enrolled_share,
+        r.ledger_passes,
         r.resolution,
         r.initial_capital,
+        r.capital_for_leverage,
+        r.unlimited_credit_enabled,
+        r.capital_for_shortfall,
         table(&r.result)
     )
 }
@@ -242,9 +262,10 @@ fn sweep_table(r: &SweepResult) -> String {
             "claims p99",
             "paid mean",
             "bank loss",
-            "refused",
+            "refused (leverage)",
             "credit enabled",
-            "leverage",
+            "peak leverage",
+            "lifetime P(shortfall)",
         ]
         .map(String::from),
     );
@@ -262,9 +283,13 @@ fn sweep_table(r: &SweepResult) -> String {
             format!("{:.0}", row.fund_claims_p99),
             format!("{:.0}", row.fund_paid_mean),
             format!("{:.0}", row.bank_loss_mean),
-            format!("{:.1}", row.loans_refused_mean),
+            format!("{:.1}", row.refused_leverage_mean),
             format!("{:.0}", row.credit_enabled),
-            format!("{:.2}", row.leverage_achieved),
+            format!("{:.2}", row.peak_leverage_mean),
+            format!(
+                "{:.4} ± {:.4}",
+                row.lifetime_shortfall_probability, row.lifetime_shortfall_probability_stderr
+            ),
         ]);
         t.add_row(cells);
     }

@@ -1,17 +1,22 @@
 //! The static loan book of a run: cohorts expanded into loans (drawn once per seed from their
-//! own stream, the same on every path), grouped for the default kernel.
+//! own stream, the same on every path), grouped for the default sampler, with what the ledger
+//! needs to know of each loan before any draw (schedule, firm, bank, scheme eligibility,
+//! subsidies).
 //!
-//! Per year, loans alive in that year are grouped into buckets of equal (PD level, industry):
-//! all loans of a bucket share the conditional default probability `p(z)` of that year, which
-//! the kernel computes once per bucket and path.
+//! Per year of the loans' whole life (the horizon and the run-off after it), loans alive in
+//! that year are grouped into buckets of equal (PD level, industry): all loans of a bucket
+//! share the conditional default probability `p(z)` of that year, which the sampler computes
+//! once per bucket and path.
 
 use rand::RngExt;
 use rand_distr::{Distribution, LogNormal};
 
-use crate::loss::normal::{cdf as norm_cdf, inverse_cdf as norm_inv};
 use super::settings::FundModel;
+use crate::loss::normal::inverse_cdf as norm_inv;
+use crate::loss::pd::{self, FactorLoading};
+use crate::loss::{Repayment, Schedule};
 use crate::rng::{Domain, Stream, stream};
-use crate::scenario::{AmountSpec, Origination, PdSpec, Repayment, Scenario};
+use crate::scenario::{AmountSpec, Origination, PdSpec, Scenario};
 
 /// Stream domain of the book draws (amounts, tenors, PD levels, industries, banks).
 const BOOK_DOMAIN: Domain = Domain::Other(0xB00C);
@@ -28,7 +33,13 @@ pub(crate) struct Loan {
     pub(crate) level: u32,
     pub(crate) industry: u8,
     pub(crate) bank: u16,
-    pub(crate) amortising: bool,
+    /// Firm index (per-firm-year subsidy caps): a loans file's `firm` column, else one firm
+    /// per loan.
+    pub(crate) firm: u32,
+    /// Index into [`Book::schedules`]; `None` for a bullet loan (full principal to maturity).
+    pub(crate) schedule: Option<u32>,
+    /// Passes the scheme's `[eligibility]` rules that a book loan can be checked against.
+    pub(crate) eligible: bool,
     /// Appraised collateral: amount / pledge rate.
     pub(crate) appraised: f64,
     /// Interest subsidy per month while performing (before the per-firm-year cap).
@@ -38,13 +49,19 @@ pub(crate) struct Loan {
 }
 
 impl Loan {
-    /// Outstanding principal at absolute month `month` (payments made at the end of each month).
-    pub(crate) fn exposure_at(&self, month: u32) -> f64 {
-        if self.amortising {
-            let elapsed = month.saturating_sub(self.start).min(self.tenor);
-            self.amount * (1.0 - f64::from(elapsed) / f64::from(self.tenor))
-        } else {
-            self.amount
+    /// Outstanding principal at absolute month `month` of a loan that has not defaulted
+    /// before it: the principal after the instalments of the months before (instalments fall
+    /// at the end of each month; `loss::Schedule`), 0 from maturity on.
+    pub(crate) fn exposure_at(&self, schedules: &[Schedule], month: u32) -> f64 {
+        if month >= self.end() {
+            return 0.0;
+        }
+        match self.schedule {
+            None => self.amount,
+            Some(i) => {
+                self.amount
+                    * schedules[i as usize].outstanding_after(month.saturating_sub(self.start))
+            }
         }
     }
 
@@ -52,26 +69,22 @@ impl Loan {
     pub(crate) fn end(&self) -> u32 {
         self.start + self.tenor
     }
-
-    /// Year (1-based) of origination.
-    pub(crate) fn year(&self) -> u32 {
-        self.start / 12 + 1
-    }
 }
 
-/// One PD level: its effective PD, correlation and the thresholds the kernel needs.
+/// One PD level: its factor loading and the default thresholds the sampler needs.
 #[derive(Clone, Debug)]
 pub(crate) struct Level {
-    pub(crate) sqrt_rho: f64,
-    pub(crate) sqrt_1m_rho: f64,
-    /// `Φ⁻¹(1 − (1 − pd)^(m/12))` for m = 0..=12 exposure months.
+    /// Effective one-year PD (after the PD multiplier).
+    pub(crate) pd_1y: f64,
+    pub(crate) loading: FactorLoading,
+    /// `Φ⁻¹(tenor PD over m months)` for m = 0..=12 exposure months (`loss::pd`).
     pub(crate) threshold: [f64; 13],
 }
 
 impl Level {
     /// Conditional default probability over `months` of exposure given the factor `z`.
     pub(crate) fn conditional(&self, months: usize, z: f64) -> f64 {
-        norm_cdf((self.threshold[months] - self.sqrt_rho * z) / self.sqrt_1m_rho)
+        self.loading.conditional(self.threshold[months], z)
     }
 }
 
@@ -96,14 +109,21 @@ pub(crate) struct Bucket {
 pub(crate) struct Book {
     pub(crate) loans: Vec<Loan>,
     pub(crate) levels: Vec<Level>,
-    /// Buckets per year (index 0 = year 1).
+    /// The distinct non-bullet repayment schedules of the book.
+    pub(crate) schedules: Vec<Schedule>,
+    /// Buckets per year of the loans' life (index 0 = year 1; past the horizon: run-off).
     pub(crate) years: Vec<Vec<Bucket>>,
-    /// Loan indices originated in each year, in origination order.
-    pub(crate) originations: Vec<Vec<u32>>,
+    /// Every loan index in origination order (start month, then book order).
+    pub(crate) originations: Vec<u32>,
     /// Bank names (index = `Loan::bank`).
     pub(crate) banks: Vec<String>,
-    /// Scheduled principal of each bank alive in each year: `[year][bank]`.
-    pub(crate) bank_exposure: Vec<Vec<f64>>,
+    /// Number of distinct firms (`Loan::firm` < this).
+    pub(crate) firms: u32,
+    /// One past the last month any loan is outstanding.
+    pub(crate) end_month: u32,
+    /// Eligibility rules of the scheme that the book could not be checked against (no data
+    /// in the book), by name.
+    pub(crate) unchecked_rules: Vec<&'static str>,
 }
 
 fn pick<T: Clone>(rng: &mut Stream, table: &[(T, f64)]) -> T {
@@ -201,6 +221,7 @@ impl Book {
                         pd: (pd * mult).min(MAX_PD),
                         industry: industry.index() as u8,
                         bank,
+                        firm: None,
                     },
                     cohort.repayment,
                     cohort.pledge_rate,
@@ -217,6 +238,16 @@ impl Book {
         }
         builder.finish()
     }
+
+    /// The effective one-year PD of `loan`.
+    pub(crate) fn pd_1y(&self, loan: &Loan) -> f64 {
+        self.levels[loan.level as usize].pd_1y
+    }
+
+    /// The years (horizon and run-off) in which some loan is outstanding.
+    pub(crate) fn life_years(&self) -> usize {
+        self.years.len()
+    }
 }
 
 struct LoanDraw {
@@ -226,6 +257,7 @@ struct LoanDraw {
     pd: f64,
     industry: u8,
     bank: String,
+    firm: Option<String>,
 }
 
 struct Builder<'s> {
@@ -234,6 +266,9 @@ struct Builder<'s> {
     loans: Vec<Loan>,
     level_pds: Vec<f64>,
     banks: Vec<String>,
+    firms: std::collections::HashMap<String, u32>,
+    firm_count: u32,
+    schedules: Vec<(Repayment, u32, u64, Schedule)>,
 }
 
 impl<'s> Builder<'s> {
@@ -244,6 +279,9 @@ impl<'s> Builder<'s> {
             loans: Vec::new(),
             level_pds: Vec::new(),
             banks: Vec::new(),
+            firms: std::collections::HashMap::new(),
+            firm_count: 0,
+            schedules: Vec::new(),
         }
     }
 
@@ -271,9 +309,59 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// A named firm keeps one index; an unnamed loan is a firm of its own.
+    fn firm(&mut self, name: Option<&str>) -> u32 {
+        let next = self.firm_count;
+        let id = match name {
+            Some(n) => *self.firms.entry(n.to_string()).or_insert(next),
+            None => next,
+        };
+        if id == next {
+            self.firm_count += 1;
+        }
+        id
+    }
+
+    fn schedule(&mut self, repayment: Repayment, tenor: u32, annual_rate: f64) -> Option<u32> {
+        if repayment == Repayment::Bullet {
+            return None;
+        }
+        let key = (repayment, tenor, annual_rate.to_bits());
+        if let Some(i) = self
+            .schedules
+            .iter()
+            .position(|(r, t, a, _)| (*r, *t, *a) == key)
+        {
+            return Some(i as u32);
+        }
+        self.schedules.push((
+            repayment,
+            tenor,
+            annual_rate.to_bits(),
+            Schedule::new(repayment, tenor, annual_rate),
+        ));
+        Some((self.schedules.len() - 1) as u32)
+    }
+
+    /// Whether a loan passes the scheme's eligibility rules that a book loan carries the data
+    /// for: loan amount, tenor and the rate ceiling.
+    fn eligible(&self, amount: f64, tenor: u32, annual_rate: f64) -> bool {
+        let rules = &self.scenario.scheme.eligibility;
+        let amount_ok = rules.max_loan.is_none_or(|m| amount <= m.to_f64() + 1e-9);
+        let tenor_ok = rules.max_tenor_months.is_none_or(|t| tenor <= t);
+        let rate_ok = rules.rate_cap.is_none_or(|c| {
+            crate::money::Rate::new(self.lpr)
+                .is_ok_and(|lpr| annual_rate <= c.max_rate(lpr) + 1e-12)
+        });
+        amount_ok && tenor_ok && rate_ok
+    }
+
     fn push(&mut self, d: LoanDraw, repayment: Repayment, pledge_rate: f64, terms: LoanTerms) {
         let level = self.level(d.pd);
         let bank = self.bank(&d.bank);
+        let firm = self.firm(d.firm.as_deref());
+        let schedule = self.schedule(repayment, d.tenor, terms.annual_rate);
+        let eligible = self.eligible(d.amount, d.tenor, terms.annual_rate);
         let appraised = d.amount / pledge_rate;
         let subs = &self.scenario.subsidies;
         let interest_subsidy_monthly = subs.interest.as_ref().map_or(0.0, |i| {
@@ -304,7 +392,9 @@ impl<'s> Builder<'s> {
             level,
             industry: d.industry,
             bank,
-            amortising: repayment != Repayment::Bullet,
+            firm,
+            schedule,
+            eligible,
             appraised,
             interest_subsidy_monthly,
             origination_subsidy,
@@ -319,6 +409,7 @@ impl<'s> Builder<'s> {
             pd: (l.pd_1y * mult).min(MAX_PD),
             industry: l.industry.index() as u8,
             bank: l.bank.clone(),
+            firm: l.firm.clone(),
         };
         let terms = LoanTerms {
             annual_rate: l.annual_rate,
@@ -329,39 +420,29 @@ impl<'s> Builder<'s> {
     }
 
     fn finish(self) -> Book {
-        let horizon = self.scenario.horizon_years;
         let corr = self.scenario.risk.asset_correlation;
         let levels: Vec<Level> = self
             .level_pds
             .iter()
-            .map(|&pd| {
-                let rho = corr.rho(pd).clamp(0.0, 0.999_999);
+            .map(|&p| {
+                let rho = corr.rho(p).clamp(0.0, 0.999_999);
                 let mut threshold = [f64::NEG_INFINITY; 13];
                 for (m, t) in threshold.iter_mut().enumerate().skip(1) {
-                    let p = 1.0 - (1.0 - pd).powf(m as f64 / 12.0);
-                    *t = norm_inv(p);
+                    *t = pd::threshold(pd::tenor_pd(p, m as u32));
                 }
                 Level {
-                    sqrt_rho: rho.sqrt(),
-                    sqrt_1m_rho: (1.0 - rho).sqrt(),
+                    pd_1y: p,
+                    loading: FactorLoading::new(rho),
                     threshold,
                 }
             })
             .collect();
-        let nb = self.banks.len();
-        let mut years = Vec::with_capacity(horizon as usize);
-        let mut bank_exposure = vec![vec![0.0; nb]; horizon as usize];
-        let mut originations = vec![Vec::new(); horizon as usize];
-        for (i, l) in self.loans.iter().enumerate() {
-            let y = (l.year() - 1) as usize;
-            if y < originations.len() {
-                originations[y].push(i as u32);
-            }
-        }
-        for o in &mut originations {
-            o.sort_by_key(|&i| (self.loans[i as usize].start, i));
-        }
-        for y in 0..horizon {
+        let end_month = self.loans.iter().map(Loan::end).max().unwrap_or(0);
+        let life_years = end_month.div_ceil(12);
+        let mut years = Vec::with_capacity(life_years as usize);
+        let mut originations: Vec<u32> = (0..self.loans.len() as u32).collect();
+        originations.sort_by_key(|&i| (self.loans[i as usize].start, i));
+        for y in 0..life_years {
             let first = y * 12;
             let mut map: std::collections::BTreeMap<(u32, u8), Vec<Entry>> =
                 std::collections::BTreeMap::new();
@@ -371,7 +452,6 @@ impl<'s> Builder<'s> {
                 if from >= to {
                     continue;
                 }
-                bank_exposure[y as usize][l.bank as usize] += l.exposure_at(from);
                 map.entry((l.level, l.industry)).or_default().push(Entry {
                     loan: i as u32,
                     from: (from - first) as u8,
@@ -388,13 +468,33 @@ impl<'s> Builder<'s> {
                     .collect(),
             );
         }
+        let rules = &self.scenario.scheme.eligibility;
+        let mut unchecked_rules = Vec::new();
+        let checks: [(&'static str, bool); 8] = [
+            ("firm_sizes", rules.firm_sizes.is_some()),
+            ("regions", rules.regions.is_some()),
+            ("clean_credit_years", rules.clean_credit_years.is_some()),
+            ("min_ip_share", rules.min_ip_share.is_some()),
+            ("max_guarantee_fee", rules.max_guarantee_fee.is_some()),
+            ("require_valid_assets", rules.require_valid_assets),
+            ("require_not_pledged", rules.require_not_pledged),
+            ("require_clear_title", rules.require_clear_title),
+        ];
+        for (name, set) in checks {
+            if set {
+                unchecked_rules.push(name);
+            }
+        }
         Book {
             loans: self.loans,
             levels,
+            schedules: self.schedules.into_iter().map(|(_, _, _, s)| s).collect(),
             years,
             originations,
             banks: self.banks,
-            bank_exposure,
+            firms: self.firm_count,
+            end_month,
+            unchecked_rules,
         }
     }
 }

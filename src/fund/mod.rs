@@ -1,38 +1,50 @@
 //! The risk-compensation fund simulator (SPEC §4).
 //!
-//! Owns the default engine (`engine`: factors, defaults, losses, claims, ledger), the static
-//! loan book of a run (`book`), the run settings and the `[fund]` model section (`settings`),
-//! partial results and their exact merge (`part`), fund sizing (`size`) and the result types
-//! (`result`). Reads scenarios through `crate::scenario` and scheme rules through
-//! `crate::scheme`; must not know about the CLI, HTTP, SQL or charts, read files or print.
+//! A run is three parts: the default sampler (`sampler`: every random draw, giving each
+//! path's default events over the loans' whole life), the monthly ledger (`ledger`: pure, no
+//! draws: enrolment, eligibility, pauses, caps, the EU cap, the balance, recoveries,
+//! subsidies, interest and the run-off), and typed per-path metrics (`metrics`) collected into
+//! per-path samples (`part`) that merge exactly across shards. Also owns the static loan book
+//! (`book`), the run settings and the `[fund]` model section (`settings`), sizing (`size`),
+//! sweeps (`sweep`) and the result types (`result`). Reads scenarios through
+//! `crate::scenario`, scheme rules through `crate::scheme`, the loss model through
+//! `crate::loss`; must not know about the CLI, HTTP, SQL or charts, read files or print.
 //!
-//! Entry points: [`simulate`] (the whole run), [`simulate_part`] (one shard) and
-//! [`merge_parts`] (shards → exactly the whole run). The draws depend only on the scenario, the
-//! seed and the paths — never on the initial capital or the thread count — so `fund size`
-//! gets common random numbers by setting [`Settings::initial_capital`] (see
-//! [`simulate_with_capital`]).
+//! Entry points: [`simulate`] (the whole run), [`simulate_part`] (one shard),
+//! [`merge_parts`] (shards → exactly the whole run) and [`DrawnRun`] (events drawn once, the
+//! ledger re-run under other capitals: common random numbers for `fund size`).
 
 mod book;
-mod engine;
+mod ledger;
 mod metrics;
-
 mod part;
+pub mod reading;
 pub mod result;
+mod sampler;
 mod settings;
 pub mod size;
 pub mod sweep;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
 pub use part::{FundPart, PART_FORMAT, merge_parts};
-pub use result::{FundResult, Histogram, HorizonResult, LowerQuantiles, YearResult};
+pub use result::{
+    Assumptions, BookSummary, BookYear, FundResult, FundRules, Histogram, LowerQuantiles,
+    PeriodResult, YearResult,
+};
+pub use sampler::DefaultEvent;
 pub use settings::{CollateralParams, FundModel, Progress, Settings};
 
 use crate::money::Money;
-use crate::rng::{Domain, run_batches};
+use crate::rng::{Batch, Domain, Stream, batches, stream};
 use crate::scenario::{PdSpec, Scenario};
 use crate::stats::Sample;
-use metrics::{HORIZON_METRICS, PathMetrics, YEAR_METRICS};
+use ledger::{LedgerPlan, LedgerScratch};
+use metrics::{PathMetrics, Period, Total, YearMetric};
+use sampler::{Sampler, SamplerScratch};
 
 /// Why a simulation or a merge could not run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,7 +104,300 @@ fn check(scenario: &Scenario, settings: &Settings) -> Result<(), FundError> {
     Ok(())
 }
 
-/// Simulates the part of the run selected by `settings.shard`.
+/// Per-path samples of one batch: `[year][YearMetric]` and `[Period][Total]`.
+struct BatchSamples {
+    years: Vec<Vec<Sample>>,
+    totals: Vec<Vec<Sample>>,
+}
+
+impl BatchSamples {
+    fn new(h: usize, n: usize) -> Self {
+        BatchSamples {
+            years: vec![vec![Sample::with_capacity(n); YearMetric::COUNT]; h],
+            totals: vec![vec![Sample::with_capacity(n); Total::COUNT]; Period::ALL.len()],
+        }
+    }
+
+    fn push(&mut self, m: &PathMetrics) {
+        for (acc, row) in self.years.iter_mut().zip(&m.year) {
+            for (s, v) in acc.iter_mut().zip(row.0) {
+                s.push(v);
+            }
+        }
+        for (acc, t) in self.totals.iter_mut().zip(&m.totals) {
+            for (s, v) in acc.iter_mut().zip(t.0) {
+                s.push(v);
+            }
+        }
+    }
+
+    fn merge(&mut self, other: BatchSamples) {
+        for (acc, part) in self.years.iter_mut().zip(other.years) {
+            for (a, s) in acc.iter_mut().zip(part) {
+                a.merge(s);
+            }
+        }
+        for (acc, part) in self.totals.iter_mut().zip(other.totals) {
+            for (a, s) in acc.iter_mut().zip(part) {
+                a.merge(s);
+            }
+        }
+    }
+}
+
+/// The default events of every path of one batch.
+#[derive(Clone, Debug, Default)]
+struct BatchEvents {
+    /// `events[ends[i-1]..ends[i]]` are path `i`'s.
+    ends: Vec<usize>,
+    events: Vec<DefaultEvent>,
+}
+
+impl BatchEvents {
+    fn paths(&self) -> impl Iterator<Item = &[DefaultEvent]> {
+        let mut from = 0;
+        self.ends.iter().map(move |&to| {
+            let slice = &self.events[from..to];
+            from = to;
+            slice
+        })
+    }
+}
+
+/// SHA-256 of the canonical scenario (its validated form as JSON), the model and the run
+/// settings that determine the numbers: equal digests, equal inputs.
+fn input_digest(scenario: &Scenario, settings: &Settings, capital: Money) -> String {
+    let mut h = Sha256::new();
+    h.update(serde_json::to_vec(scenario).unwrap_or_default());
+    h.update(settings.model.sha256.as_bytes());
+    h.update(settings.seed.to_le_bytes());
+    h.update(settings.paths.to_le_bytes());
+    h.update(capital.to_string().as_bytes());
+    let digest = h.finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn assumptions(scenario: &Scenario, book: &book::Book, paths: u64) -> Assumptions {
+    let h = scenario.horizon_years as usize;
+    let mut by_year: Vec<BookYear> = (0..h)
+        .map(|y| BookYear {
+            year: y as u32 + 1,
+            loans: 0,
+            principal: 0.0,
+            eligible_loans: 0,
+            eligible_principal: 0.0,
+        })
+        .collect();
+    let mut pd_weighted = 0.0;
+    let mut principal = 0.0;
+    for loan in &book.loans {
+        let y = (loan.start / 12) as usize;
+        if let Some(row) = by_year.get_mut(y) {
+            row.loans += 1;
+            row.principal += loan.amount;
+            if loan.eligible {
+                row.eligible_loans += 1;
+                row.eligible_principal += loan.amount;
+            }
+        }
+        principal += loan.amount;
+        pd_weighted += loan.amount * book.pd_1y(loan);
+    }
+    let fund = &scenario.fund;
+    let leverage_limit_from = if fund.leverage_limit.is_some() {
+        "fund"
+    } else if scenario.scheme.leverage_limit.is_some() {
+        "scheme"
+    } else {
+        "none"
+    };
+    let subsidies_from = if scenario.subsidies.is_empty() {
+        "none"
+    } else if scenario.subsidies == scenario.scheme.subsidies {
+        "scheme"
+    } else {
+        "scenario"
+    };
+    Assumptions {
+        paths,
+        book: BookSummary {
+            loans: book.loans.len() as u64,
+            principal,
+            by_year,
+            mean_pd_1y: if principal > 0.0 {
+                pd_weighted / principal
+            } else {
+                0.0
+            },
+            banks: book.banks.clone(),
+            firms: u64::from(book.firms),
+            last_maturity_month: book.end_month,
+        },
+        risk: scenario.risk,
+        scheme: scenario.scheme.clone(),
+        fund: FundRules {
+            initial_capital: fund.initial_capital,
+            appropriations: fund.appropriations.clone(),
+            interest_rate: fund.interest_rate,
+            leverage_limit: scenario.leverage_limit(),
+            leverage_limit_from: leverage_limit_from.to_string(),
+            liability_limited_to_balance: scenario.scheme.liability_limited_to_balance,
+            subsidies: scenario.subsidies.clone(),
+            subsidies_from: subsidies_from.to_string(),
+        },
+        eligibility_not_checked: book.unchecked_rules.iter().map(|r| r.to_string()).collect(),
+    }
+}
+
+/// A run whose default events are drawn once and kept, so the ledger can be re-run under
+/// other capitals on the same random numbers (`fund size`).
+pub struct DrawnRun<'s> {
+    scenario: &'s Scenario,
+    settings: Settings<'s>,
+    book: book::Book,
+    batches: Vec<BatchEvents>,
+    range: std::ops::Range<u64>,
+}
+
+impl std::fmt::Debug for DrawnRun<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DrawnRun")
+            .field("scenario", &self.scenario.name)
+            .field("paths", &self.settings.paths)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Draws the events of one batch.
+fn draw_batch(
+    sampler: &Sampler,
+    book: &book::Book,
+    batch: &Batch,
+    rng: &mut Stream,
+) -> BatchEvents {
+    let mut scratch = SamplerScratch::new(book);
+    let mut out = BatchEvents::default();
+    let mut path = Vec::new();
+    for _ in 0..batch.len() {
+        sampler.sample_path(rng, &mut scratch, &mut path);
+        out.events.extend_from_slice(&path);
+        out.ends.push(out.events.len());
+    }
+    out
+}
+
+impl<'s> DrawnRun<'s> {
+    /// Draws every path's default events of the part selected by `settings.shard`.
+    pub fn draw(scenario: &'s Scenario, settings: &Settings<'s>) -> Result<Self, FundError> {
+        check(scenario, settings)?;
+        let book = book::Book::build(scenario, settings.seed, &settings.model);
+        let sampler = Sampler::new(scenario, &book, settings.model.collateral);
+        let range = settings.shard.batch_range(settings.paths);
+        let batches: Vec<BatchEvents> = batches(settings.paths, range.clone())
+            .into_par_iter()
+            .map(|b| {
+                let mut rng = stream(settings.seed, Domain::Fund, b.index);
+                draw_batch(&sampler, &book, &b, &mut rng)
+            })
+            .collect();
+        Ok(DrawnRun {
+            scenario,
+            settings: settings.clone(),
+            book,
+            batches,
+            range,
+        })
+    }
+
+    /// Whether the scenario has a leverage limit (from the fund or the scheme).
+    pub fn has_leverage_limit(&self) -> bool {
+        self.scenario.leverage_limit().is_some()
+    }
+
+    /// The ledger over the drawn events with the scenario's capital and rules.
+    pub fn evaluate(&self) -> FundResult {
+        self.evaluate_with(
+            self.scenario.fund.initial_capital,
+            size::Leverage::AsWritten,
+        )
+    }
+
+    /// The ledger over the drawn events with another initial capital, the leverage limit as
+    /// written or lifted.
+    pub fn evaluate_with(&self, capital: Money, leverage: size::Leverage) -> FundResult {
+        let lift = leverage == size::Leverage::Lifted;
+        let plan = LedgerPlan::new(self.scenario, &self.book, capital.to_f64(), lift);
+        let h = self.scenario.horizon_years as usize;
+        let parts: Vec<BatchSamples> = self
+            .batches
+            .par_iter()
+            .map(|b| {
+                let mut scratch = LedgerScratch::new(&plan);
+                let mut m = PathMetrics::new(h);
+                let mut out = BatchSamples::new(h, b.ends.len());
+                for events in b.paths() {
+                    plan.run(events, &mut scratch, &mut m);
+                    out.push(&m);
+                }
+                out
+            })
+            .collect();
+        let part = finish_part(
+            self.scenario,
+            &self.settings,
+            &self.book,
+            &plan,
+            capital,
+            self.range.clone(),
+            parts,
+        );
+        merge_parts(vec![part]).expect("one whole part merges")
+    }
+
+    /// Number of default events kept (memory: about 40 bytes each).
+    pub fn event_count(&self) -> usize {
+        self.batches.iter().map(|b| b.events.len()).sum()
+    }
+}
+
+fn finish_part(
+    scenario: &Scenario,
+    settings: &Settings,
+    book: &book::Book,
+    plan: &LedgerPlan,
+    capital: Money,
+    range: std::ops::Range<u64>,
+    parts: Vec<BatchSamples>,
+) -> FundPart {
+    let h = scenario.horizon_years as usize;
+    let mut all = BatchSamples::new(h, 0);
+    for p in parts {
+        all.merge(p);
+    }
+    FundPart {
+        format: PART_FORMAT.to_string(),
+        scenario: scenario.name.clone(),
+        seed: settings.seed,
+        paths: settings.paths,
+        model_id: settings.model.id.clone(),
+        model_sha256: settings.model.sha256.clone(),
+        input_sha256: input_digest(scenario, settings, capital),
+        initial_capital: capital,
+        assumptions: assumptions(scenario, book, settings.paths),
+        run_off_months: plan.run_off_months(),
+        appropriations_total: scenario.fund.appropriations.iter().copied().sum::<Money>(),
+        horizon_years: scenario.horizon_years,
+        shard_index: settings.shard.index,
+        shard_count: settings.shard.count,
+        first_batch: range.start,
+        end_batch: range.end,
+        year_samples: all.years,
+        total_samples: all.totals,
+    }
+}
+
+/// Simulates the part of the run selected by `settings.shard`: each batch draws its events
+/// and runs the ledger at once (nothing is kept).
 pub fn simulate_part(scenario: &Scenario, settings: &Settings) -> Result<FundPart, FundError> {
     check(scenario, settings)?;
     let h = scenario.horizon_years as usize;
@@ -100,67 +405,36 @@ pub fn simulate_part(scenario: &Scenario, settings: &Settings) -> Result<FundPar
     let capital = settings
         .initial_capital
         .unwrap_or(scenario.fund.initial_capital);
-    let plan = engine::Plan::new(scenario, &book, capital.to_f64(), settings.model.collateral);
+    let sampler = Sampler::new(scenario, &book, settings.model.collateral);
+    let plan = LedgerPlan::new(scenario, &book, capital.to_f64(), false);
     let range = settings.shard.batch_range(settings.paths);
     let total = range.end - range.start;
     let done = AtomicU64::new(0);
-    let batches = run_batches(
+    let parts = crate::rng::run_batches(
         settings.seed,
         Domain::Fund,
         settings.paths,
         range.clone(),
         |batch, rng| {
-            let n = batch.len();
-            let mut scratch = engine::Scratch::new(&book, h);
+            let mut sampler_scratch = SamplerScratch::new(&book);
+            let mut ledger_scratch = LedgerScratch::new(&plan);
             let mut m = PathMetrics::new(h);
-            let mut years = vec![vec![Sample::with_capacity(n); YEAR_METRICS]; h];
-            let mut horizon = vec![Sample::with_capacity(n); HORIZON_METRICS];
-            for _ in 0..n {
-                engine::simulate_path(&plan, rng, &mut scratch, &mut m);
-                for (acc, row) in years.iter_mut().zip(&m.year) {
-                    for (s, v) in acc.iter_mut().zip(row) {
-                        s.push(*v);
-                    }
-                }
-                for (s, v) in horizon.iter_mut().zip(&m.horizon) {
-                    s.push(*v);
-                }
+            let mut out = BatchSamples::new(h, batch.len());
+            let mut events = Vec::new();
+            for _ in 0..batch.len() {
+                sampler.sample_path(rng, &mut sampler_scratch, &mut events);
+                plan.run(&events, &mut ledger_scratch, &mut m);
+                out.push(&m);
             }
             if let Some(progress) = settings.progress {
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
             }
-            (years, horizon)
+            out
         },
     );
-    let mut year_samples = vec![vec![Sample::new(); YEAR_METRICS]; h];
-    let mut horizon_samples = vec![Sample::new(); HORIZON_METRICS];
-    for (years, horizon) in batches {
-        for (acc, part) in year_samples.iter_mut().zip(years) {
-            for (a, s) in acc.iter_mut().zip(part) {
-                a.merge(s);
-            }
-        }
-        for (a, s) in horizon_samples.iter_mut().zip(horizon) {
-            a.merge(s);
-        }
-    }
-    Ok(FundPart {
-        format: PART_FORMAT.to_string(),
-        scenario: scenario.name.clone(),
-        seed: settings.seed,
-        paths: settings.paths,
-        model_id: settings.model.id.clone(),
-        model_sha256: settings.model.sha256.clone(),
-        initial_capital: capital,
-        appropriations_total: scenario.fund.appropriations.iter().copied().sum::<Money>(),
-        horizon_years: scenario.horizon_years,
-        shard_index: settings.shard.index,
-        shard_count: settings.shard.count,
-        first_batch: range.start,
-        end_batch: range.end,
-        year_samples,
-        horizon_samples,
-    })
+    Ok(finish_part(
+        scenario, settings, &book, &plan, capital, range, parts,
+    ))
 }
 
 /// Simulates the whole run (`settings.shard` is ignored).
@@ -173,7 +447,7 @@ pub fn simulate(scenario: &Scenario, settings: &Settings) -> Result<FundResult, 
 }
 
 /// The whole run with `initial_capital` instead of the scenario's, on the same random numbers
-/// (common random numbers for `fund size`).
+/// (common random numbers).
 pub fn simulate_with_capital(
     scenario: &Scenario,
     settings: &Settings,

@@ -9,14 +9,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::FundError;
-use super::metrics::{H, HORIZON_METRICS, Y, YEAR_METRICS};
-use super::result::{FundResult, Histogram, HorizonResult, LowerQuantiles, YearResult};
+use super::metrics::{Period, Total, YearMetric};
+use super::result::{Assumptions, FundResult, Histogram, LowerQuantiles, PeriodResult, YearResult};
 use crate::money::Money;
 use crate::rng::{Shard, batch_count};
 use crate::stats::{EventCount, Sample};
 
 /// Format tag of a partial result file.
-pub const PART_FORMAT: &str = "ipledge-fund-part/1";
+pub const PART_FORMAT: &str = "ipledge-fund-part/2";
 
 /// One shard of a fund simulation (what `fund simulate --shard I/N --out FILE` writes).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,8 +33,14 @@ pub struct FundPart {
     pub model_id: String,
     /// SHA-256 of the model file.
     pub model_sha256: String,
+    /// SHA-256 of the canonical scenario and run settings.
+    pub input_sha256: String,
     /// Initial capital simulated.
     pub initial_capital: Money,
+    /// The book, scheme and fund rules used.
+    pub assumptions: Assumptions,
+    /// Months of run-off after the horizon.
+    pub run_off_months: u32,
     /// Sum of the appropriations (for `leverage_achieved`).
     pub appropriations_total: Money,
     /// Years simulated.
@@ -47,10 +53,10 @@ pub struct FundPart {
     pub first_batch: u64,
     /// One past the last batch of this shard.
     pub end_batch: u64,
-    /// Per-path samples per year and quantity: `year_samples[year][quantity]`.
+    /// Per-path samples per year and quantity: `year_samples[year][YearMetric]`.
     pub year_samples: Vec<Vec<Sample>>,
-    /// Per-path horizon samples per quantity.
-    pub horizon_samples: Vec<Sample>,
+    /// Per-path samples per period and total: `total_samples[Period][Total]`.
+    pub total_samples: Vec<Vec<Sample>>,
 }
 
 impl FundPart {
@@ -78,7 +84,7 @@ pub fn merge_parts(mut parts: Vec<FundPart>) -> Result<FundResult, FundError> {
         if p.format != PART_FORMAT {
             return Err(mismatch("format", PART_FORMAT, &p.format));
         }
-        let checks: [(&'static str, String, String); 8] = [
+        let checks: [(&'static str, String, String); 9] = [
             ("scenario", first.scenario.clone(), p.scenario.clone()),
             ("seed", first.seed.to_string(), p.seed.to_string()),
             ("paths", first.paths.to_string(), p.paths.to_string()),
@@ -102,6 +108,12 @@ pub fn merge_parts(mut parts: Vec<FundPart>) -> Result<FundResult, FundError> {
                 "horizon_years",
                 first.horizon_years.to_string(),
                 p.horizon_years.to_string(),
+            ),
+            // Last: the digest differs whenever anything above does; named fields first.
+            (
+                "input_sha256",
+                first.input_sha256.clone(),
+                p.input_sha256.clone(),
             ),
         ];
         for (field, a, b) in checks {
@@ -131,7 +143,11 @@ pub fn merge_parts(mut parts: Vec<FundPart>) -> Result<FundResult, FundError> {
                 format!("{:?}", p.first_batch..p.end_batch),
             ));
         }
-        let paths_in = p.horizon_samples.first().map_or(0, Sample::len) as u64;
+        let paths_in = p
+            .total_samples
+            .first()
+            .and_then(|t| t.first())
+            .map_or(0, Sample::len) as u64;
         let want = crate::rng::batches(p.paths, expected)
             .iter()
             .map(|b| b.len() as u64)
@@ -150,12 +166,14 @@ pub fn merge_parts(mut parts: Vec<FundPart>) -> Result<FundResult, FundError> {
         Some(batch_count(first.paths))
     );
     let h = first.horizon_years as usize;
-    let mut year_samples: Vec<Vec<Sample>> = vec![vec![Sample::new(); YEAR_METRICS]; h];
-    let mut horizon_samples: Vec<Sample> = vec![Sample::new(); HORIZON_METRICS];
+    let mut year_samples: Vec<Vec<Sample>> = vec![vec![Sample::new(); YearMetric::COUNT]; h];
+    let mut total_samples: Vec<Vec<Sample>> =
+        vec![vec![Sample::new(); Total::COUNT]; Period::ALL.len()];
     for p in parts {
         if p.year_samples.len() != h
-            || p.year_samples.iter().any(|y| y.len() != YEAR_METRICS)
-            || p.horizon_samples.len() != HORIZON_METRICS
+            || p.year_samples.iter().any(|y| y.len() != YearMetric::COUNT)
+            || p.total_samples.len() != Period::ALL.len()
+            || p.total_samples.iter().any(|t| t.len() != Total::COUNT)
         {
             return Err(mismatch("sample layout", "the engine's", "another"));
         }
@@ -164,11 +182,13 @@ pub fn merge_parts(mut parts: Vec<FundPart>) -> Result<FundResult, FundError> {
                 a.merge(s);
             }
         }
-        for (a, s) in horizon_samples.iter_mut().zip(p.horizon_samples) {
-            a.merge(s);
+        for (acc, part) in total_samples.iter_mut().zip(p.total_samples) {
+            for (a, s) in acc.iter_mut().zip(part) {
+                a.merge(s);
+            }
         }
     }
-    Ok(build_result(&first, &year_samples, &horizon_samples))
+    Ok(build_result(&first, &year_samples, &total_samples))
 }
 
 fn probability(sample: &Sample) -> (f64, f64) {
@@ -180,24 +200,83 @@ fn probability(sample: &Sample) -> (f64, f64) {
     (est.value, est.stderr)
 }
 
-fn build_result(head: &FundPart, years: &[Vec<Sample>], horizon: &[Sample]) -> FundResult {
-    let year_results = years
+fn period_result(
+    head: &FundPart,
+    samples: &[Sample],
+    months: u32,
+    credit_enabled: f64,
+) -> PeriodResult {
+    let t = |m: Total| samples[m as usize].stats();
+    let (shortfall, shortfall_se) = probability(&samples[Total::Shortfall as usize]);
+    let funding = head.initial_capital.to_f64() + head.appropriations_total.to_f64();
+    let public_cost = samples[Total::PublicCost as usize].mean().value;
+    PeriodResult {
+        months,
+        loans_enrolled: t(Total::Enrolled),
+        credit_enabled: t(Total::CreditEnabled),
+        refused_leverage: t(Total::RefusedLeverage),
+        refused_leverage_principal: t(Total::RefusedLeveragePrincipal),
+        refused_paused: t(Total::RefusedPaused),
+        refused_paused_principal: t(Total::RefusedPausedPrincipal),
+        ineligible: t(Total::Ineligible),
+        ineligible_principal: t(Total::IneligiblePrincipal),
+        defaults: t(Total::Defaults),
+        gross_loss: t(Total::GrossLoss),
+        fund_claims: t(Total::Claims),
+        fund_paid: t(Total::Paid),
+        bank_loss: t(Total::BankLoss),
+        other_parties_loss: t(Total::OtherPartiesLoss),
+        buyer_outlay: t(Total::BuyerOutlay),
+        subsidies: t(Total::Subsidies),
+        recoveries_to_fund: t(Total::RecoveriesToFund),
+        public_cost: t(Total::PublicCost),
+        peak_leverage: t(Total::PeakLeverage),
+        shortfall_probability: shortfall,
+        shortfall_probability_stderr: shortfall_se,
+        // No public money: the ratio is undefined and reported as 0.
+        credit_per_public_yuan: if funding > 0.0 {
+            credit_enabled / funding
+        } else {
+            0.0
+        },
+        // No credit enabled: no cost per credit.
+        public_cost_per_credit: if credit_enabled > 0.0 {
+            public_cost / credit_enabled
+        } else {
+            0.0
+        },
+        claims_histogram: Some(Histogram::of(
+            &samples[Total::Claims as usize],
+            Histogram::DEFAULT_BINS,
+        )),
+    }
+}
+
+fn build_result(head: &FundPart, years: &[Vec<Sample>], totals: &[Vec<Sample>]) -> FundResult {
+    let year_results: Vec<YearResult> = years
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let (shortfall, shortfall_se) = probability(&s[Y::SHORTFALL]);
-            let (pause, pause_se) = probability(&s[Y::PAUSE]);
+            let y = |m: YearMetric| s[m as usize].stats();
+            let (shortfall, shortfall_se) = probability(&s[YearMetric::Shortfall as usize]);
+            let (pause, pause_se) = probability(&s[YearMetric::Pause as usize]);
             YearResult {
                 year: i as u32 + 1,
-                loans_enrolled: s[Y::ENROLLED].stats(),
-                loans_refused: s[Y::REFUSED].stats(),
-                defaults: s[Y::DEFAULTS].stats(),
-                gross_loss: s[Y::GROSS_LOSS].stats(),
-                fund_claims: s[Y::CLAIMS].stats(),
-                fund_paid: s[Y::PAID].stats(),
-                subsidies: s[Y::SUBSIDIES].stats(),
-                fund_balance_end: s[Y::BALANCE_END].stats(),
-                fund_balance_lower: Some(LowerQuantiles::of(&s[Y::BALANCE_END])),
+                loans_enrolled: y(YearMetric::Enrolled),
+                principal_enrolled: y(YearMetric::PrincipalEnrolled),
+                refused_leverage: y(YearMetric::RefusedLeverage),
+                refused_leverage_principal: y(YearMetric::RefusedLeveragePrincipal),
+                refused_paused: y(YearMetric::RefusedPaused),
+                refused_paused_principal: y(YearMetric::RefusedPausedPrincipal),
+                ineligible: y(YearMetric::Ineligible),
+                ineligible_principal: y(YearMetric::IneligiblePrincipal),
+                defaults: y(YearMetric::Defaults),
+                gross_loss: y(YearMetric::GrossLoss),
+                fund_claims: y(YearMetric::Claims),
+                fund_paid: y(YearMetric::Paid),
+                subsidies: y(YearMetric::Subsidies),
+                fund_balance_end: y(YearMetric::BalanceEnd),
+                fund_balance_lower: Some(LowerQuantiles::of(&s[YearMetric::BalanceEnd as usize])),
                 shortfall_probability: shortfall,
                 shortfall_probability_stderr: shortfall_se,
                 pause_probability: pause,
@@ -205,43 +284,35 @@ fn build_result(head: &FundPart, years: &[Vec<Sample>], horizon: &[Sample]) -> F
             }
         })
         .collect();
-    let (shortfall, shortfall_se) = probability(&horizon[H::SHORTFALL]);
-    let credit_enabled = horizon[H::CREDIT_ENABLED].mean().value;
-    let funding = head.initial_capital.to_f64() + head.appropriations_total.to_f64();
-    let public_cost = horizon[H::PUBLIC_COST].mean().value;
+    let credit_enabled = totals[Period::Horizon as usize][Total::CreditEnabled as usize]
+        .mean()
+        .value;
+    let h_months = head.horizon_years * 12;
+    let period =
+        |p: Period, months: u32| period_result(head, &totals[p as usize], months, credit_enabled);
+    let horizon = period(Period::Horizon, h_months);
+    let run_off = period(Period::RunOff, head.run_off_months);
+    let lifetime = period(Period::Lifetime, h_months + head.run_off_months);
+    let reading = super::reading::read(
+        &head.assumptions,
+        &year_results,
+        &horizon,
+        &run_off,
+        &lifetime,
+    );
     FundResult {
         scenario: head.scenario.clone(),
         seed: head.seed,
         paths: head.paths,
         model_id: head.model_id.clone(),
         model_sha256: head.model_sha256.clone(),
+        input_sha256: head.input_sha256.clone(),
         initial_capital: head.initial_capital,
+        assumptions: head.assumptions.clone(),
         years: year_results,
-        horizon: HorizonResult {
-            defaults: horizon[H::DEFAULTS].stats(),
-            gross_loss: horizon[H::GROSS_LOSS].stats(),
-            fund_claims: horizon[H::CLAIMS].stats(),
-            fund_paid: horizon[H::PAID].stats(),
-            bank_loss: horizon[H::BANK_LOSS].stats(),
-            other_parties_loss: horizon[H::OTHER_PARTIES_LOSS].stats(),
-            subsidies: horizon[H::SUBSIDIES].stats(),
-            loans_refused: horizon[H::REFUSED].stats(),
-            shortfall_probability: shortfall,
-            shortfall_probability_stderr: shortfall_se,
-            credit_enabled,
-            // No funding at all: leverage is reported as 0 rather than infinite.
-            leverage_achieved: if funding > 0.0 {
-                credit_enabled / funding
-            } else {
-                0.0
-            },
-            // No credit enabled: no cost per credit.
-            cost_per_credit: if credit_enabled > 0.0 {
-                public_cost / credit_enabled
-            } else {
-                0.0
-            },
-            claims_histogram: Some(Histogram::of(&horizon[H::CLAIMS], Histogram::DEFAULT_BINS)),
-        },
+        horizon,
+        run_off,
+        lifetime,
+        reading,
     }
 }

@@ -22,12 +22,94 @@ pub struct FundResult {
     pub model_id: String,
     /// SHA-256 of the model file.
     pub model_sha256: String,
+    /// SHA-256 of the canonical scenario and run settings (what `fund merge` checks).
+    pub input_sha256: String,
     /// Initial capital of the fund.
     pub initial_capital: Money,
-    /// One entry per simulated year, in order.
+    /// The book, scheme and fund rules actually used.
+    pub assumptions: Assumptions,
+    /// One entry per horizon year, in order.
     pub years: Vec<YearResult>,
-    /// Totals over the horizon.
-    pub horizon: HorizonResult,
+    /// Totals over the horizon (the years in which loans are granted).
+    pub horizon: PeriodResult,
+    /// Totals over the run-off: after the horizon until the last claim and recovery settle.
+    pub run_off: PeriodResult,
+    /// Horizon plus run-off: the fund's full liability for what it enrolled.
+    pub lifetime: PeriodResult,
+    /// A short plain-language reading of the result (zh and en).
+    pub reading: Vec<super::reading::Finding>,
+}
+
+/// What a run assumed, in the words of the scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Assumptions {
+    /// Paths simulated.
+    pub paths: u64,
+    /// The loan book.
+    pub book: BookSummary,
+    /// Default and loss settings.
+    pub risk: crate::scenario::Risk,
+    /// The compensation scheme in force.
+    pub scheme: crate::scheme::Scheme,
+    /// The fund's rules.
+    pub fund: FundRules,
+    /// Scheme eligibility rules the book carries no data for (not applied in the run).
+    pub eligibility_not_checked: Vec<String>,
+}
+
+/// The loan book of a run, summarised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BookSummary {
+    /// Loans in the book.
+    pub loans: u64,
+    /// Their principal (CNY).
+    pub principal: f64,
+    /// Loans and principal by origination year.
+    pub by_year: Vec<BookYear>,
+    /// Principal-weighted mean one-year PD (after the PD multiplier).
+    pub mean_pd_1y: f64,
+    /// Lending banks.
+    pub banks: Vec<String>,
+    /// Distinct borrowing firms.
+    pub firms: u64,
+    /// Months from the start of year 1 to the last maturity.
+    pub last_maturity_month: u32,
+}
+
+/// One origination year of the book.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BookYear {
+    /// 1-based year.
+    pub year: u32,
+    /// Loans originated.
+    pub loans: u64,
+    /// Their principal (CNY).
+    pub principal: f64,
+    /// Loans passing the scheme's eligibility rules.
+    pub eligible_loans: u64,
+    /// Their principal (CNY).
+    pub eligible_principal: f64,
+}
+
+/// The fund's rules in force.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FundRules {
+    /// Initial capital (CNY).
+    pub initial_capital: Money,
+    /// Appropriations at the start of each horizon year (CNY).
+    pub appropriations: Vec<Money>,
+    /// Interest earned on the balance per year (credited monthly on the opening balance).
+    pub interest_rate: f64,
+    /// Leverage limit in force, if any.
+    pub leverage_limit: Option<f64>,
+    /// Where the leverage limit comes from (`fund`, `scheme` or `none`).
+    pub leverage_limit_from: String,
+    /// The fund never pays more than its balance.
+    pub liability_limited_to_balance: bool,
+    /// Subsidies in force and where they are paid from.
+    pub subsidies: crate::scheme::SubsidyRules,
+    /// Where the subsidies come from (`scenario`, `scheme` or `none`).
+    pub subsidies_from: String,
 }
 
 /// Statistics of one year across paths.
@@ -37,22 +119,34 @@ pub struct YearResult {
     pub year: u32,
     /// Loans enrolled in the scheme this year.
     pub loans_enrolled: Stats,
-    /// Loans refused enrolment this year by the leverage limit (reported, never dropped).
-    pub loans_refused: Stats,
-    /// Defaults this year.
+    /// Principal enrolled this year (CNY).
+    pub principal_enrolled: Stats,
+    /// Loans refused by the leverage limit.
+    pub refused_leverage: Stats,
+    /// Their principal (CNY).
+    pub refused_leverage_principal: Stats,
+    /// Loans refused because their bank was paused.
+    pub refused_paused: Stats,
+    /// Their principal (CNY).
+    pub refused_paused_principal: Stats,
+    /// Loans failing the scheme's eligibility rules.
+    pub ineligible: Stats,
+    /// Their principal (CNY).
+    pub ineligible_principal: Stats,
+    /// Defaults this year (every loan of the book).
     pub defaults: Stats,
-    /// Gross principal loss of loans defaulting this year (CNY).
+    /// Principal loss after recoveries of the loans defaulting this year (CNY).
     pub gross_loss: Stats,
-    /// Compensation owed under the rules this year, before the balance limit (CNY).
+    /// Compensation falling due this year, before the balance limit (CNY).
     pub fund_claims: Stats,
-    /// Compensation actually paid this year (CNY).
+    /// Compensation paid this year (CNY).
     pub fund_paid: Stats,
-    /// Subsidies paid this year (CNY).
+    /// Subsidies of this year (CNY).
     pub subsidies: Stats,
     /// Fund balance at the end of the year (CNY).
     pub fund_balance_end: Stats,
     /// Lower quantiles of the end-of-year balance (the side where the risk is), for the fan
-    /// chart of the report. Absent in results written before it existed.
+    /// chart of the report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fund_balance_lower: Option<LowerQuantiles>,
     /// P(some claim this year could not be paid in full).
@@ -65,12 +159,32 @@ pub struct YearResult {
     pub pause_probability_stderr: f64,
 }
 
-/// Statistics of horizon totals across paths.
+/// Statistics of the totals of one period (horizon, run-off or lifetime) across paths.
+/// Defaults and losses count by default month; claims, payments, recoveries and subsidies by
+/// the month they fall due; the bank's loss by the default month of its loan.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct HorizonResult {
-    /// Defaults over the horizon.
+pub struct PeriodResult {
+    /// Months in the period.
+    pub months: u32,
+    /// Loans enrolled.
+    pub loans_enrolled: Stats,
+    /// Principal enrolled: the credit the scheme enabled (CNY).
+    pub credit_enabled: Stats,
+    /// Loans refused by the leverage limit.
+    pub refused_leverage: Stats,
+    /// Their principal (CNY).
+    pub refused_leverage_principal: Stats,
+    /// Loans refused because their bank was paused.
+    pub refused_paused: Stats,
+    /// Their principal (CNY).
+    pub refused_paused_principal: Stats,
+    /// Loans failing the scheme's eligibility rules.
+    pub ineligible: Stats,
+    /// Their principal (CNY).
+    pub ineligible_principal: Stats,
+    /// Defaults.
     pub defaults: Stats,
-    /// Gross principal loss (CNY).
+    /// Principal loss after recoveries (CNY).
     pub gross_loss: Stats,
     /// Compensation owed before the balance limit (CNY).
     pub fund_claims: Stats,
@@ -78,25 +192,29 @@ pub struct HorizonResult {
     pub fund_paid: Stats,
     /// Loss left with the banks (CNY).
     pub bank_loss: Stats,
-    /// Loss borne by other parties of a loss-sharing scheme (insurer, guarantor, valuation
-    /// firm) (CNY).
+    /// Loss borne by the other parties of a loss-sharing scheme (insurer, guarantor,
+    /// valuation firm) on enrolled loans (CNY).
     pub other_parties_loss: Stats,
-    /// Subsidies paid (CNY).
+    /// Paid by the public recovery buyer (CNY).
+    pub buyer_outlay: Stats,
+    /// Subsidies (CNY).
     pub subsidies: Stats,
-    /// Loans refused enrolment by the leverage limit.
-    pub loans_refused: Stats,
-    /// P(some claim in the horizon could not be paid in full).
+    /// Recoveries flowing back to the fund (CNY).
+    pub recoveries_to_fund: Stats,
+    /// Fund paid − recoveries to the fund + subsidies + buyer outlay (CNY).
+    pub public_cost: Stats,
+    /// Highest ratio, over the months, of outstanding enrolled exposure to a positive fund
+    /// balance.
+    pub peak_leverage: Stats,
+    /// P(some claim in the period could not be paid in full).
     pub shortfall_probability: f64,
     /// Its standard error.
     pub shortfall_probability_stderr: f64,
-    /// Mean principal of loans enrolled over the horizon (CNY).
-    pub credit_enabled: f64,
-    /// `credit_enabled / (initial capital + appropriations)`.
-    pub leverage_achieved: f64,
-    /// Mean public cost (fund paid + subsidies) per yuan of credit enabled.
-    pub cost_per_credit: f64,
-    /// Histogram of the per-path horizon fund claims (CNY), for the report. Absent in results
-    /// written before it existed.
+    /// Mean credit enabled ÷ public money put in (initial capital + appropriations).
+    pub credit_per_public_yuan: f64,
+    /// Mean public cost ÷ mean credit enabled (of the horizon).
+    pub public_cost_per_credit: f64,
+    /// Histogram of the per-path fund claims of the period (CNY), for the report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims_histogram: Option<Histogram>,
 }

@@ -25,26 +25,25 @@ struct RawCollateral {
     industry_factor_volatility: f64,
 }
 
-/// Parameters of the collateral liquidation model (`lgd = "collateral"`): the valuation's
-/// liquidation model (`[valuation.liquidation]`: Beta realisation fraction, disposal cost,
-/// recovery floor) applied to the loan's appraised collateral value moved by its industry
-/// factor. The fund compensates nominal principal loss, so the disposal delay does not
-/// discount the recovery here (it times the claim through the scheme's
-/// `disposal_delay_months`).
+/// Parameters of the recovery model of fund loans (`loss::recovery`): the distressed sale of
+/// the valuation's `[valuation.liquidation]` (Beta realisation fraction, its floor, disposal
+/// cost) applied to the loan's collateral value at default (appraised = amount / pledge rate,
+/// moved by its industry factor with `[fund.collateral] industry_factor_volatility`), the
+/// proceeds discounted over the scheme's disposal delay at the valuation's discount rate.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CollateralParams {
     /// Beta shape α of the realisation fraction.
     pub realisation_alpha: f64,
     /// Beta shape β of the realisation fraction.
     pub realisation_beta: f64,
-    /// Mean realisation fraction of appraised value.
+    /// Mean realisation fraction of the value at default.
     pub realisation_mean: f64,
     /// Volatility of the lognormal industry-factor shock on the collateral value.
     pub industry_factor_volatility: f64,
-    /// Disposal costs as a share of the sale price.
-    pub disposal_cost: f64,
-    /// A public buyer pays at least this share of the value on the path (0 = off).
-    pub recovery_floor: f64,
+    /// Realisation floor and disposal cost of the sale.
+    pub sale_terms: crate::loss::SaleTerms,
+    /// Annual rate discounting the sale proceeds over the disposal delay.
+    pub discount_rate: f64,
 }
 
 /// The model's fund parameters with the model's identity.
@@ -88,9 +87,10 @@ impl FundModel {
         );
         // The liquidation model is the valuation's: one set of numbers for both.
         let liquidation = p.take(
-            crate::valuation::params::ValuationParams::from_model(model).map(|v| *v.liquidation()),
+            crate::valuation::params::ValuationParams::from_model(model)
+                .map(|v| (*v.liquidation(), v.discount_rate().get())),
         );
-        let l = p.finish(|| liquidation)?.ok_or_else(|| {
+        let (l, discount_rate) = p.finish(|| liquidation)?.ok_or_else(|| {
             InputErrors::one(
                 &FieldPath::new("valuation.liquidation"),
                 "missing (the fund's collateral model is the valuation's liquidation model)",
@@ -106,8 +106,11 @@ impl FundModel {
                 realisation_beta: l.realisation_beta,
                 realisation_mean: l.realisation_mean,
                 industry_factor_volatility: c.industry_factor_volatility,
-                disposal_cost: l.disposal_cost,
-                recovery_floor: l.recovery_floor,
+                sale_terms: crate::loss::SaleTerms {
+                    min_realisation: l.recovery_floor,
+                    disposal_cost: l.disposal_cost,
+                },
+                discount_rate,
             },
         })
     }

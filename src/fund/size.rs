@@ -1,19 +1,19 @@
-//! Fund sizing (`ipledge fund size`): the smallest initial capital whose horizon shortfall
-//! probability is at most a target.
+//! Fund sizing (`ipledge fund size`): the smallest initial capital that (a) lets the leverage
+//! limit refuse at most `1 − min_enrolled_share` of the principal that would enrol with
+//! unlimited capital and (b) keeps the lifetime shortfall probability at most a target.
 //!
-//! Bisection on the initial capital with common random numbers: every candidate is simulated
-//! with the same seed and paths, and the engine's draws do not depend on the capital, so the
-//! candidates see the same defaults and losses and only the ledger changes. The estimated
-//! shortfall probability is then a step function of the capital, evaluated on one fixed set
-//! of paths, and the bisection converges to its crossing of the target to within
-//! `resolution`. The answer carries the Monte Carlo error of the shortfall probability at the
-//! answer and the bracket it was found in.
+//! Three searches on the same drawn events (common random numbers: the default events are
+//! drawn once, only the ledger is re-run, see [`super::DrawnRun`]):
+//! * `capital_for_leverage`: the smallest capital meeting (a) (0 without a leverage limit:
+//!   enrolment then does not depend on the capital);
+//! * `capital_for_shortfall`: the smallest capital meeting (b) with the leverage limit lifted,
+//!   i.e. for the whole eligible book (so a capital that enrols nothing can never answer);
+//! * the answer: the smallest capital at or above both that meets (a) and (b) with the rules
+//!   as written (`binding` says which of the two set it).
 //!
-//! With a leverage limit, more capital admits more loans, so the shortfall probability need
-//! not fall monotonically in the capital; the bisection still returns a capital that meets the
-//! target with one just below (by `resolution`) that does not.
-//!
-//! Owns the search only; the simulation is [`super::simulate`]. Must not print or read files.
+//! Each search doubles from a start until the criterion holds, then bisects on a grid of
+//! `resolution`; the answer carries the Monte Carlo error of its shortfall probability and
+//! the bracket it was found in. Owns the search only; must not print or read files.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -24,8 +24,11 @@ use crate::money::Money;
 /// Settings of a sizing search.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SizeSettings {
-    /// Largest acceptable horizon shortfall probability, in [0, 1].
+    /// Largest acceptable lifetime shortfall probability, in [0, 1].
     pub target: f64,
+    /// Share of the principal enrolling with unlimited capital that must still enrol, in
+    /// (0, 1] (default 1: the leverage limit refuses nothing).
+    pub min_enrolled_share: f64,
     /// Width of the final bracket (CNY); the answer is a multiple of it.
     pub resolution: Money,
     /// The search gives up above this capital.
@@ -35,24 +38,81 @@ pub struct SizeSettings {
     pub start: Money,
 }
 
+/// What one ledger pass tells the search.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Probe {
+    /// Lifetime shortfall probability.
+    pub shortfall_probability: f64,
+    /// Its standard error.
+    pub shortfall_probability_stderr: f64,
+    /// Mean principal refused by the leverage limit.
+    pub refused_leverage_principal: f64,
+    /// Mean principal enrolled.
+    pub credit_enabled: f64,
+}
+
+impl Probe {
+    /// The probe of a full result.
+    pub fn of(r: &FundResult) -> Probe {
+        Probe {
+            shortfall_probability: r.lifetime.shortfall_probability,
+            shortfall_probability_stderr: r.lifetime.shortfall_probability_stderr,
+            refused_leverage_principal: r.horizon.refused_leverage_principal.mean,
+            credit_enabled: r.horizon.credit_enabled.mean,
+        }
+    }
+}
+
+/// How a ledger pass treats the leverage limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leverage {
+    /// As the scenario says.
+    AsWritten,
+    /// Lifted: every eligible loan of an unpaused bank enrols whatever the capital.
+    Lifted,
+}
+
+/// Which criterion set the answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Binding {
+    /// The capital the leverage limit needs to enrol the book.
+    Leverage,
+    /// The capital the claims need to keep the shortfall probability at the target.
+    Shortfall,
+}
+
 /// The answer of a sizing search (the JSON of `fund size`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SizeResult {
     /// Scenario name.
     pub scenario: String,
-    /// Seed of every candidate run.
+    /// Seed of every ledger pass.
     pub seed: u64,
-    /// Paths of every candidate run.
+    /// Paths of every ledger pass.
     pub paths: u64,
     /// `[model] id` of the model file.
     pub model_id: String,
     /// SHA-256 of the model file.
     pub model_sha256: String,
-    /// The target: largest acceptable horizon shortfall probability.
+    /// SHA-256 of the scenario and settings at the answer.
+    pub input_sha256: String,
+    /// The target: largest acceptable lifetime shortfall probability.
     pub target_shortfall_probability: f64,
-    /// Smallest initial capital found with shortfall probability ≤ target.
+    /// The share of the unlimited-capital enrolment that must enrol.
+    pub min_enrolled_share: f64,
+    /// The answer: smallest initial capital meeting both criteria.
     pub initial_capital: Money,
-    /// Estimated horizon shortfall probability at `initial_capital`.
+    /// Smallest capital whose leverage limit enrols the required share of the book.
+    pub capital_for_leverage: Money,
+    /// Smallest capital keeping the lifetime shortfall at the target for the whole eligible
+    /// book (leverage limit lifted).
+    pub capital_for_shortfall: Money,
+    /// Which criterion set the answer.
+    pub binding: Binding,
+    /// Mean principal enrolling with unlimited capital (CNY).
+    pub unlimited_credit_enabled: f64,
+    /// Estimated lifetime shortfall probability at `initial_capital`.
     pub shortfall_probability: f64,
     /// Its Monte Carlo standard error.
     pub shortfall_probability_stderr: f64,
@@ -60,20 +120,21 @@ pub struct SizeResult {
     pub bracket: Bracket,
     /// Width of the final bracket (CNY).
     pub resolution: Money,
-    /// Number of simulations run.
-    pub evaluations: u32,
+    /// Ledger passes run (each on the same drawn events; one simulation drew them).
+    pub ledger_passes: u32,
     /// The full simulation at the answer.
     pub result: FundResult,
 }
 
-/// Capitals just below and at the answer, with their shortfall probabilities.
+/// Capitals just below and at the answer, with their lifetime shortfall probabilities.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Bracket {
-    /// Largest capital tried that misses the target (absent when zero capital meets it).
+    /// Largest capital tried below the answer that misses a criterion (absent when the
+    /// answer is the lower end of its search).
     pub below: Option<Money>,
     /// Shortfall probability at `below`.
     pub below_shortfall_probability: Option<f64>,
-    /// The answer: smallest capital tried that meets the target.
+    /// The answer.
     pub above: Money,
     /// Shortfall probability at `above`.
     pub above_shortfall_probability: f64,
@@ -93,18 +154,20 @@ pub enum SizeError {
     },
     /// Even the largest capital allowed misses the target.
     #[error(
-        "no initial capital up to {max_capital} brings the shortfall probability to {target} \
-         (it is {shortfall} at {max_capital})"
+        "no initial capital up to {max_capital} meets the {criterion} criterion (shortfall \
+         probability {shortfall} at {max_capital}, target {target})"
     )]
     Unreachable {
         /// The largest capital tried.
         max_capital: Money,
+        /// Which criterion.
+        criterion: &'static str,
         /// Shortfall probability there.
         shortfall: f64,
         /// The target.
         target: f64,
     },
-    /// The simulation failed.
+    /// A ledger pass failed.
     #[error("simulation failed at initial capital {capital}: {message}")]
     Simulation {
         /// The capital simulated.
@@ -114,14 +177,106 @@ pub enum SizeError {
     },
 }
 
-/// Runs the search; `simulate(capital)` must run the same scenario, seed and paths with only
-/// the initial capital changed.
+/// The outcome of [`size_with`], before the full result at the answer is attached.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SizeSearch {
+    /// The answer.
+    pub initial_capital: Money,
+    /// See [`SizeResult::capital_for_leverage`].
+    pub capital_for_leverage: Money,
+    /// See [`SizeResult::capital_for_shortfall`].
+    pub capital_for_shortfall: Money,
+    /// See [`SizeResult::binding`].
+    pub binding: Binding,
+    /// Mean principal enrolling with unlimited capital.
+    pub unlimited_credit_enabled: f64,
+    /// The probe at the answer (rules as written).
+    pub at_answer: Probe,
+    /// The bracket of the search that set the answer.
+    pub bracket: Bracket,
+    /// Ledger passes run.
+    pub ledger_passes: u32,
+}
+
+/// The smallest capital on the grid of `step`, at or above `floor`, meeting `meets`: doubling
+/// from `start`, then bisection. Returns the answer, its probe and the bracket.
+fn smallest(
+    floor: Money,
+    start: Money,
+    step: Decimal,
+    max_capital: Money,
+    criterion: &'static str,
+    run: &mut dyn FnMut(Money) -> Result<Probe, SizeError>,
+    meets: &dyn Fn(&Probe) -> bool,
+) -> Result<(Money, Probe, Bracket), SizeError> {
+    let floor = round_up(floor, step);
+    let at_floor = run(floor)?;
+    if meets(&at_floor) {
+        let bracket = Bracket {
+            below: None,
+            below_shortfall_probability: None,
+            above: floor,
+            above_shortfall_probability: at_floor.shortfall_probability,
+        };
+        return Ok((floor, at_floor, bracket));
+    }
+    let mut lo = (floor, at_floor);
+    let mut candidate = round_up(start.max(floor).max(Money::new(step)), step);
+    if candidate <= floor {
+        candidate = round_up(
+            floor.scale(Decimal::TWO).max(Money::new(step) + floor),
+            step,
+        );
+    }
+    let (mut hi, mut hi_probe) = loop {
+        let p = run(candidate)?;
+        if meets(&p) {
+            break (candidate, p);
+        }
+        if candidate >= max_capital {
+            return Err(SizeError::Unreachable {
+                max_capital: candidate,
+                criterion,
+                shortfall: p.shortfall_probability,
+                target: f64::NAN,
+            });
+        }
+        lo = (candidate, p);
+        candidate = round_up(candidate.scale(Decimal::TWO).min(max_capital), step);
+    };
+    loop {
+        let gap = (hi.amount() - lo.0.amount()) / step;
+        if gap <= Decimal::ONE {
+            break;
+        }
+        let mid = Money::new(lo.0.amount() + (gap / Decimal::TWO).floor() * step);
+        let p = run(mid)?;
+        if meets(&p) {
+            (hi, hi_probe) = (mid, p);
+        } else {
+            lo = (mid, p);
+        }
+    }
+    let bracket = Bracket {
+        below: Some(lo.0),
+        below_shortfall_probability: Some(lo.1.shortfall_probability),
+        above: hi,
+        above_shortfall_probability: hi_probe.shortfall_probability,
+    };
+    Ok((hi, hi_probe, bracket))
+}
+
+/// Runs the three searches; `probe(capital, leverage)` must run the ledger on the same drawn
+/// events with only the capital (and the leverage treatment) changed. `has_leverage_limit`
+/// says whether the scenario has one.
 pub fn size_with<E: std::fmt::Display>(
     settings: &SizeSettings,
-    mut simulate: impl FnMut(Money) -> Result<FundResult, E>,
-) -> Result<SizeResult, SizeError> {
+    has_leverage_limit: bool,
+    mut probe: impl FnMut(Money, Leverage) -> Result<Probe, E>,
+) -> Result<SizeSearch, SizeError> {
     let SizeSettings {
         target,
+        min_enrolled_share,
         resolution,
         max_capital,
         start,
@@ -132,6 +287,12 @@ pub fn size_with<E: std::fmt::Display>(
             reason: format!("must be between 0 and 1 (got {target})"),
         });
     }
+    if !(min_enrolled_share.is_finite() && min_enrolled_share > 0.0 && min_enrolled_share <= 1.0) {
+        return Err(SizeError::BadSetting {
+            name: "min_enrolled_share",
+            reason: format!("must be in (0, 1] (got {min_enrolled_share})"),
+        });
+    }
     if resolution <= Money::ZERO {
         return Err(SizeError::BadSetting {
             name: "resolution",
@@ -139,75 +300,128 @@ pub fn size_with<E: std::fmt::Display>(
         });
     }
     let step = resolution.amount();
-    let mut evaluations = 0u32;
-    let mut run = |capital: Money| -> Result<FundResult, SizeError> {
-        evaluations += 1;
-        simulate(capital).map_err(|e| SizeError::Simulation {
+    let mut passes = 0u32;
+    let mut run = |capital: Money, leverage: Leverage| -> Result<Probe, SizeError> {
+        passes += 1;
+        probe(capital, leverage).map_err(|e| SizeError::Simulation {
             capital,
             message: e.to_string(),
         })
     };
-    let meets = |r: &FundResult| r.horizon.shortfall_probability <= target;
+    let unlimited = run(max_capital, Leverage::Lifted)?.credit_enabled;
+    let allowed_refusal = (1.0 - min_enrolled_share) * unlimited;
+    // Relative slack for sums of f64 principal.
+    let slack = 1e-9 * unlimited.max(1.0);
+    let leverage_ok = |p: &Probe| p.refused_leverage_principal <= allowed_refusal + slack;
+    let shortfall_ok = |p: &Probe| p.shortfall_probability <= target;
 
-    // Bracket: zero capital below, then double from `start` until the target is met.
-    let zero = run(Money::ZERO)?;
-    let (mut lo, mut lo_result, mut hi, mut hi_result) = if meets(&zero) {
-        (None, None, Money::ZERO, zero)
+    let capital_for_leverage = if has_leverage_limit {
+        smallest(
+            Money::ZERO,
+            start,
+            step,
+            max_capital,
+            "leverage",
+            &mut |c| run(c, Leverage::AsWritten),
+            &leverage_ok,
+        )?
+        .0
     } else {
-        let mut lo = (Money::ZERO, zero);
-        let mut candidate = round_up(start.max(resolution), step);
-        loop {
-            let r = run(candidate)?;
-            if meets(&r) {
-                break (Some(lo.0), Some(lo.1), candidate, r);
-            }
-            if candidate >= max_capital {
-                return Err(SizeError::Unreachable {
-                    max_capital: candidate,
-                    shortfall: r.horizon.shortfall_probability,
-                    target,
-                });
-            }
-            lo = (candidate, r);
-            candidate = round_up(candidate.scale(Decimal::TWO).min(max_capital), step);
-        }
+        Money::ZERO
     };
+    let (capital_for_shortfall, _, shortfall_bracket) = smallest(
+        Money::ZERO,
+        start,
+        step,
+        max_capital,
+        "shortfall",
+        &mut |c| run(c, Leverage::Lifted),
+        &shortfall_ok,
+    )
+    .map_err(|e| with_target(e, target))?;
+    let floor = capital_for_leverage.max(capital_for_shortfall);
+    let (answer, at_answer, bracket) = smallest(
+        floor,
+        floor,
+        step,
+        max_capital,
+        "combined",
+        &mut |c| run(c, Leverage::AsWritten),
+        &|p| leverage_ok(p) && shortfall_ok(p),
+    )
+    .map_err(|e| with_target(e, target))?;
+    let binding = if has_leverage_limit
+        && answer == capital_for_leverage
+        && capital_for_leverage >= capital_for_shortfall
+    {
+        Binding::Leverage
+    } else {
+        Binding::Shortfall
+    };
+    // The answer's bracket: the combined search's when it moved above the floor, else the
+    // bracket of the criterion that set the floor.
+    let bracket = if bracket.below.is_none() && binding == Binding::Shortfall {
+        shortfall_bracket
+    } else {
+        bracket
+    };
+    Ok(SizeSearch {
+        initial_capital: answer,
+        capital_for_leverage,
+        capital_for_shortfall,
+        binding,
+        unlimited_credit_enabled: unlimited,
+        at_answer,
+        bracket,
+        ledger_passes: passes,
+    })
+}
 
-    // Bisection on the grid of `resolution`.
-    while let Some(below) = lo {
-        let gap = (hi.amount() - below.amount()) / step;
-        if gap <= Decimal::ONE {
-            break;
-        }
-        let mid = Money::new(below.amount() + (gap / Decimal::TWO).floor() * step);
-        let r = run(mid)?;
-        if meets(&r) {
-            (hi, hi_result) = (mid, r);
-        } else {
-            (lo, lo_result) = (Some(mid), Some(r));
-        }
-    }
-
-    let h = &hi_result.horizon;
-    Ok(SizeResult {
-        scenario: hi_result.scenario.clone(),
-        seed: hi_result.seed,
-        paths: hi_result.paths,
-        model_id: hi_result.model_id.clone(),
-        model_sha256: hi_result.model_sha256.clone(),
-        target_shortfall_probability: target,
-        initial_capital: hi,
-        shortfall_probability: h.shortfall_probability,
-        shortfall_probability_stderr: h.shortfall_probability_stderr,
-        bracket: Bracket {
-            below: lo,
-            below_shortfall_probability: lo_result.map(|r| r.horizon.shortfall_probability),
-            above: hi,
-            above_shortfall_probability: h.shortfall_probability,
+fn with_target(e: SizeError, target: f64) -> SizeError {
+    match e {
+        SizeError::Unreachable {
+            max_capital,
+            criterion,
+            shortfall,
+            ..
+        } => SizeError::Unreachable {
+            max_capital,
+            criterion,
+            shortfall,
+            target,
         },
-        resolution,
-        evaluations,
-        result: hi_result,
+        other => other,
+    }
+}
+
+/// `fund size` on drawn events: the searches of [`size_with`], then the full result at the
+/// answer.
+pub fn size(run: &super::DrawnRun, settings: &SizeSettings) -> Result<SizeResult, SizeError> {
+    let has_limit = run.has_leverage_limit();
+    let search = size_with(settings, has_limit, |capital, leverage| {
+        Ok::<_, String>(Probe::of(&run.evaluate_with(capital, leverage)))
+    })?;
+    let result = run.evaluate_with(search.initial_capital, Leverage::AsWritten);
+    Ok(SizeResult {
+        scenario: result.scenario.clone(),
+        seed: result.seed,
+        paths: result.paths,
+        model_id: result.model_id.clone(),
+        model_sha256: result.model_sha256.clone(),
+        input_sha256: result.input_sha256.clone(),
+        target_shortfall_probability: settings.target,
+        min_enrolled_share: settings.min_enrolled_share,
+        initial_capital: search.initial_capital,
+        capital_for_leverage: search.capital_for_leverage,
+        capital_for_shortfall: search.capital_for_shortfall,
+        binding: search.binding,
+        unlimited_credit_enabled: search.unlimited_credit_enabled,
+        shortfall_probability: search.at_answer.shortfall_probability,
+        shortfall_probability_stderr: search.at_answer.shortfall_probability_stderr,
+        bracket: search.bracket,
+        resolution: settings.resolution,
+        ledger_passes: search.ledger_passes + 1,
+        result,
     })
 }
 
@@ -219,47 +433,32 @@ fn round_up(m: Money, step: Decimal) -> Money {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fund::HorizonResult;
-    use crate::stats::{EventCount, Stats};
+    use crate::stats::EventCount;
 
-    /// A result whose only content is the horizon shortfall estimate of `need` at `capital`:
-    /// a path falls short when it needs more than the capital.
-    fn fake(need: &[f64], capital: Money) -> FundResult {
+    /// A fake ledger: path `i` needs `need[i]` yuan; with the leverage limit as written, a
+    /// capital below `lever` refuses `(lever − capital)` yuan of principal.
+    fn fake(need: &[f64], lever: f64, capital: Money, leverage: Leverage) -> Probe {
         let mut count = EventCount::default();
         for &n in need {
             count.record(n > capital.to_f64());
         }
         let e = count.estimate();
-        FundResult {
-            scenario: "fake".into(),
-            seed: 3,
-            paths: need.len() as u64,
-            model_id: "m".into(),
-            model_sha256: "s".into(),
-            initial_capital: capital,
-            years: Vec::new(),
-            horizon: HorizonResult {
-                defaults: Stats::ZERO,
-                gross_loss: Stats::ZERO,
-                fund_claims: Stats::ZERO,
-                fund_paid: Stats::ZERO,
-                bank_loss: Stats::ZERO,
-                other_parties_loss: Stats::ZERO,
-                subsidies: Stats::ZERO,
-                loans_refused: Stats::ZERO,
-                shortfall_probability: e.value,
-                shortfall_probability_stderr: e.stderr,
-                credit_enabled: 0.0,
-                leverage_achieved: 0.0,
-                cost_per_credit: 0.0,
-                claims_histogram: None,
-            },
+        let refused = match leverage {
+            Leverage::AsWritten => (lever - capital.to_f64()).max(0.0),
+            Leverage::Lifted => 0.0,
+        };
+        Probe {
+            shortfall_probability: e.value,
+            shortfall_probability_stderr: e.stderr,
+            refused_leverage_principal: refused,
+            credit_enabled: 1e6 - refused,
         }
     }
 
     fn settings(target: f64) -> SizeSettings {
         SizeSettings {
             target,
+            min_enrolled_share: 1.0,
             resolution: Money::from_yuan(1),
             max_capital: Money::from_yuan(1_000_000_000),
             start: Money::from_yuan(1_000),
@@ -267,34 +466,69 @@ mod tests {
     }
 
     #[test]
-    fn answer_is_the_empirical_quantile_of_the_capital_each_path_needs() {
+    fn shortfall_binds_at_the_empirical_quantile_of_the_capital_each_path_needs() {
         // 1000 paths needing 0, 500, 1000, ... yuan: P(need > K) <= 10 % first at K = 449,500.
         let need: Vec<f64> = (0..1000).map(|i| 500.0 * f64::from(i)).collect();
-        let r = size_with(&settings(0.10), |k| Ok::<_, String>(fake(&need, k))).unwrap();
+        let r = size_with(&settings(0.10), true, |k, l| {
+            Ok::<_, String>(fake(&need, 20_000.0, k, l))
+        })
+        .unwrap();
         assert_eq!(r.initial_capital, Money::from_yuan(449_500));
-        assert_eq!(r.shortfall_probability, 0.1);
+        assert_eq!(r.capital_for_shortfall, Money::from_yuan(449_500));
+        assert_eq!(r.capital_for_leverage, Money::from_yuan(20_000));
+        assert_eq!(r.binding, Binding::Shortfall);
+        assert_eq!(r.at_answer.shortfall_probability, 0.1);
         assert_eq!(r.bracket.below, Some(Money::from_yuan(449_499)));
         assert_eq!(r.bracket.below_shortfall_probability, Some(0.101));
-        assert!((r.shortfall_probability_stderr - (0.1f64 * 0.9 / 1000.0).sqrt()).abs() < 1e-15);
-        assert_eq!(r.result.initial_capital, r.initial_capital);
-        assert!(r.evaluations < 40, "{} evaluations", r.evaluations);
+        assert!(r.ledger_passes < 80, "{} passes", r.ledger_passes);
     }
 
     #[test]
-    fn zero_capital_is_the_answer_when_it_already_meets_the_target() {
+    fn leverage_binds_when_the_book_needs_more_room_than_the_claims_need_money() {
+        // Nothing ever needs money, but the limit refuses loans below 2.5 m of capital: the
+        // answer is never zero.
+        let need = vec![0.0; 100];
+        let r = size_with(&settings(0.05), true, |k, l| {
+            Ok::<_, String>(fake(&need, 2_500_000.0, k, l))
+        })
+        .unwrap();
+        assert_eq!(r.capital_for_shortfall, Money::ZERO);
+        assert_eq!(r.capital_for_leverage, Money::from_yuan(2_500_000));
+        assert_eq!(r.initial_capital, Money::from_yuan(2_500_000));
+        assert_eq!(r.binding, Binding::Leverage);
+    }
+
+    #[test]
+    fn a_share_below_one_allows_that_much_refused_principal() {
+        let need = vec![0.0; 100];
+        let mut s = settings(0.05);
+        s.min_enrolled_share = 0.9;
+        // Unlimited enrolment 1 m; refusals (2.5 m − K) ≤ 100 k from K = 2.4 m.
+        let r = size_with(&s, true, |k, l| {
+            Ok::<_, String>(fake(&need, 2_500_000.0, k, l))
+        })
+        .unwrap();
+        assert_eq!(r.capital_for_leverage, Money::from_yuan(2_400_000));
+    }
+
+    #[test]
+    fn without_a_leverage_limit_zero_capital_answers_only_when_no_path_needs_money() {
         let need = vec![0.0; 10];
-        let r = size_with(&settings(0.0), |k| Ok::<_, String>(fake(&need, k))).unwrap();
+        let r = size_with(&settings(0.0), false, |k, l| {
+            Ok::<_, String>(fake(&need, 0.0, k, l))
+        })
+        .unwrap();
         assert_eq!(r.initial_capital, Money::ZERO);
-        assert_eq!(r.bracket.below, None);
-        assert_eq!(r.evaluations, 1);
+        assert_eq!(r.binding, Binding::Shortfall);
     }
 
     #[test]
     fn unreachable_targets_bad_settings_and_engine_errors_are_reported() {
         let need = vec![f64::INFINITY; 10];
-        let err = size_with(&settings(0.5), |k| Ok::<_, String>(fake(&need, k))).unwrap_err();
+        let fake_ok = |k, l| Ok::<_, String>(fake(&need, 0.0, k, l));
+        let err = size_with(&settings(0.5), true, fake_ok).unwrap_err();
         assert!(matches!(err, SizeError::Unreachable { .. }), "{err}");
-        let err = size_with(&settings(1.5), |k| Ok::<_, String>(fake(&need, k))).unwrap_err();
+        let err = size_with(&settings(1.5), true, fake_ok).unwrap_err();
         assert!(matches!(
             err,
             SizeError::BadSetting {
@@ -302,7 +536,17 @@ mod tests {
                 ..
             }
         ));
-        let err = size_with(&settings(0.5), |_| Err::<FundResult, _>("boom")).unwrap_err();
+        let mut s = settings(0.5);
+        s.min_enrolled_share = 0.0;
+        let err = size_with(&s, true, fake_ok).unwrap_err();
+        assert!(matches!(
+            err,
+            SizeError::BadSetting {
+                name: "min_enrolled_share",
+                ..
+            }
+        ));
+        let err = size_with(&settings(0.5), true, |_, _| Err::<Probe, _>("boom")).unwrap_err();
         assert!(err.to_string().contains("boom"));
     }
 
@@ -311,7 +555,7 @@ mod tests {
         let need: Vec<f64> = (0..1000).map(|i| 123.0 * f64::from(i)).collect();
         let mut s = settings(0.25);
         s.resolution = Money::from_yuan(1000);
-        let r = size_with(&s, |k| Ok::<_, String>(fake(&need, k))).unwrap();
+        let r = size_with(&s, false, |k, l| Ok::<_, String>(fake(&need, 0.0, k, l))).unwrap();
         // Exact quantile 123 × 750 = 92,250 → the next multiple of 1,000.
         assert_eq!(r.initial_capital, Money::from_yuan(93_000));
         assert_eq!(r.bracket.below, Some(Money::from_yuan(92_000)));

@@ -216,21 +216,34 @@ pub struct SweepRow {
     /// Mean subsidies paid.
     pub subsidies_mean: f64,
     /// Mean loans refused by the leverage limit.
-    pub loans_refused_mean: f64,
-    /// Median fund balance at the end of the last year.
+    pub refused_leverage_mean: f64,
+    /// Mean loans refused because their bank was paused.
+    pub refused_paused_mean: f64,
+    /// Mean loans failing the eligibility rules.
+    pub ineligible_mean: f64,
+    /// Median fund balance at the end of the last horizon year.
     pub final_balance_p50: f64,
     /// Mean principal enrolled.
     pub credit_enabled: f64,
-    /// Credit enabled per yuan of fund money.
-    pub leverage_achieved: f64,
-    /// Public cost per yuan of credit.
-    pub cost_per_credit: f64,
+    /// Mean peak leverage (outstanding enrolled exposure ÷ balance).
+    pub peak_leverage_mean: f64,
+    /// Credit enabled per yuan of public money put in.
+    pub credit_per_public_yuan: f64,
+    /// Lifetime public cost per yuan of credit.
+    pub public_cost_per_credit: f64,
+    /// P(shortfall) over horizon and run-off.
+    pub lifetime_shortfall_probability: f64,
+    /// Its standard error.
+    pub lifetime_shortfall_probability_stderr: f64,
+    /// Mean lifetime compensation owed.
+    pub lifetime_fund_claims_mean: f64,
 }
 
 impl SweepRow {
     /// The row of one point's result.
     pub fn new(point: &Point, r: &FundResult) -> Self {
         let h = &r.horizon;
+        let l = &r.lifetime;
         SweepRow {
             set: point
                 .0
@@ -246,19 +259,25 @@ impl SweepRow {
             fund_claims_es99: h.fund_claims.es99,
             fund_paid_mean: h.fund_paid.mean,
             fund_paid_stderr: h.fund_paid.stderr,
-            bank_loss_mean: h.bank_loss.mean,
-            other_parties_loss_mean: h.other_parties_loss.mean,
-            subsidies_mean: h.subsidies.mean,
-            loans_refused_mean: h.loans_refused.mean,
+            bank_loss_mean: l.bank_loss.mean,
+            other_parties_loss_mean: l.other_parties_loss.mean,
+            subsidies_mean: l.subsidies.mean,
+            refused_leverage_mean: h.refused_leverage.mean,
+            refused_paused_mean: h.refused_paused.mean,
+            ineligible_mean: h.ineligible.mean,
             final_balance_p50: r.years.last().map_or(0.0, |y| y.fund_balance_end.p50),
-            credit_enabled: h.credit_enabled,
-            leverage_achieved: h.leverage_achieved,
-            cost_per_credit: h.cost_per_credit,
+            credit_enabled: h.credit_enabled.mean,
+            peak_leverage_mean: l.peak_leverage.mean,
+            credit_per_public_yuan: h.credit_per_public_yuan,
+            public_cost_per_credit: l.public_cost_per_credit,
+            lifetime_shortfall_probability: l.shortfall_probability,
+            lifetime_shortfall_probability_stderr: l.shortfall_probability_stderr,
+            lifetime_fund_claims_mean: l.fund_claims.mean,
         }
     }
 
     /// Names of the figure columns, in CSV/table order (after the swept keys).
-    pub const FIGURES: [&'static str; 17] = [
+    pub const FIGURES: [&'static str; 23] = [
         "shortfall_probability",
         "shortfall_probability_stderr",
         "defaults_mean",
@@ -271,15 +290,21 @@ impl SweepRow {
         "bank_loss_mean",
         "other_parties_loss_mean",
         "subsidies_mean",
-        "loans_refused_mean",
+        "refused_leverage_mean",
+        "refused_paused_mean",
+        "ineligible_mean",
         "final_balance_p50",
         "credit_enabled",
-        "leverage_achieved",
-        "cost_per_credit",
+        "peak_leverage_mean",
+        "credit_per_public_yuan",
+        "public_cost_per_credit",
+        "lifetime_shortfall_probability",
+        "lifetime_shortfall_probability_stderr",
+        "lifetime_fund_claims_mean",
     ];
 
     /// The figures in [`SweepRow::FIGURES`] order.
-    pub fn figures(&self) -> [f64; 17] {
+    pub fn figures(&self) -> [f64; 23] {
         [
             self.shortfall_probability,
             self.shortfall_probability_stderr,
@@ -293,11 +318,17 @@ impl SweepRow {
             self.bank_loss_mean,
             self.other_parties_loss_mean,
             self.subsidies_mean,
-            self.loans_refused_mean,
+            self.refused_leverage_mean,
+            self.refused_paused_mean,
+            self.ineligible_mean,
             self.final_balance_p50,
             self.credit_enabled,
-            self.leverage_achieved,
-            self.cost_per_credit,
+            self.peak_leverage_mean,
+            self.credit_per_public_yuan,
+            self.public_cost_per_credit,
+            self.lifetime_shortfall_probability,
+            self.lifetime_shortfall_probability_stderr,
+            self.lifetime_fund_claims_mean,
         ]
     }
 }

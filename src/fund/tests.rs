@@ -39,7 +39,17 @@ fn simple_run_has_the_expected_shape() {
     assert!((g.mean - 2.0 * 600_000.0).abs() < 4.0 * g.stderr, "{g:?}");
 }
 
-use crate::fund::metrics::H;
+use crate::fund::metrics::{Period, Total, YearMetric};
+
+/// The per-path horizon sample of `m`.
+fn horizon_sample(p: &FundPart, m: Total) -> &crate::stats::Sample {
+    &p.total_samples[Period::Horizon as usize][m as usize]
+}
+
+/// The per-path lifetime sample of `m`.
+fn lifetime_sample(p: &FundPart, m: Total) -> &crate::stats::Sample {
+    &p.total_samples[Period::Lifetime as usize][m as usize]
+}
 use crate::loss::normal::{cdf as norm_cdf, inverse_cdf as norm_inv};
 use crate::money::Money;
 use crate::stats::{EventCount, tolerance::ORACLE_SIGMAS};
@@ -133,7 +143,7 @@ fn check_finite_pool(paths: u64) {
     assert_eq!(quantile_of_pmf(&pmf, 0.999), 17);
     let s = pool(100, 0.02, 0.12, "ratio = 0.5", "1000000000", paths);
     let part = part(&s);
-    let defaults = &part.horizon_samples[H::DEFAULTS];
+    let defaults = &horizon_sample(&part, Total::Defaults);
     // Every P(D = k) and P(D <= k) within 4 stderr of the exact value.
     let mut cdf = 0.0;
     for (k, exact) in pmf.iter().enumerate().take(30) {
@@ -178,7 +188,7 @@ fn check_large_pool(n: u32, paths: u64) {
     assert!((q999 - 0.14728).abs() < 5e-6, "{q999}");
     let s = pool(n, 0.02, 0.12, "ratio = 0.5", "1000000000000", paths);
     let part = part(&s);
-    let fractions: Vec<f64> = part.horizon_samples[H::DEFAULTS]
+    let fractions: Vec<f64> = horizon_sample(&part, Total::Defaults)
         .values()
         .iter()
         .map(|d| d / f64::from(n))
@@ -216,8 +226,8 @@ fn caps_move_quantiles_exactly() {
         5_000,
     ));
     let g = |claims: f64| (claims / 300_000.0 * 200_000.0).min(1_500_000.0);
-    let a = &base.horizon_samples[H::CLAIMS];
-    let b = &capped.horizon_samples[H::CLAIMS];
+    let a = &horizon_sample(&base, Total::Claims);
+    let b = &horizon_sample(&capped, Total::Claims);
     for (x, y) in a.values().iter().zip(b.values()) {
         assert!((g(*x) - y).abs() < 1e-6, "{x} -> {y}");
     }
@@ -234,8 +244,8 @@ fn a_fund_that_pays_k_defaults_falls_short_exactly_when_more_default() {
     let k = 4;
     let s = pool(100, 0.02, 0.12, "ratio = 0.5", "1200000", 20_000);
     let part = part(&s);
-    let d = &part.horizon_samples[H::DEFAULTS];
-    let short = &part.horizon_samples[H::SHORTFALL];
+    let d = &horizon_sample(&part, Total::Defaults);
+    let short = &horizon_sample(&part, Total::Shortfall);
     for (dv, sv) in d.values().iter().zip(short.values()) {
         assert_eq!(*sv > 0.5, *dv > f64::from(k));
     }
@@ -358,10 +368,8 @@ fn draws_do_not_depend_on_the_capital() {
     // Leverage refuses loans but never changes which loans default or what they lose.
     assert_eq!(a.horizon.gross_loss, b.horizon.gross_loss);
     assert_eq!(a.horizon.defaults, b.horizon.defaults);
-    assert!(a.horizon.loans_refused.mean > b.horizon.loans_refused.mean);
+    assert!(a.horizon.refused_leverage.mean > b.horizon.refused_leverage.mean);
 }
-
-use crate::fund::metrics::Y;
 
 /// A two-year book of 200 one-year (or `tenor`-month) loans of 1 m in year 1, LGD 0.6.
 fn book2(scheme: &str, fund: &str, cohort_extra: &str, paths: u64) -> Scenario {
@@ -395,12 +403,16 @@ lgd = 0.6
 
 const RICH_FUND: &str = "initial_capital = \"1000000000\"";
 
-fn year_values(p: &FundPart, year: usize, q: usize) -> &[f64] {
-    p.year_samples[year][q].values()
+fn year_values(p: &FundPart, year: usize, q: YearMetric) -> &[f64] {
+    p.year_samples[year][q as usize].values()
 }
 
-fn horizon_values(p: &FundPart, q: usize) -> &[f64] {
-    p.horizon_samples[q].values()
+fn horizon_values(p: &FundPart, q: Total) -> &[f64] {
+    horizon_sample(p, q).values()
+}
+
+fn lifetime_values(p: &FundPart, q: Total) -> &[f64] {
+    lifetime_sample(p, q).values()
 }
 
 #[test]
@@ -412,10 +424,13 @@ fn npl_trigger_claims_at_default_and_final_loss_after_disposal() {
         "",
         800,
     ));
-    for (i, loss) in year_values(&npl, 0, Y::GROSS_LOSS).iter().enumerate() {
-        assert!((year_values(&npl, 0, Y::CLAIMS)[i] - 0.5 * loss).abs() < 1e-6);
-        assert_eq!(year_values(&fin, 0, Y::CLAIMS)[i], 0.0);
-        assert!((year_values(&fin, 1, Y::CLAIMS)[i] - 0.5 * loss).abs() < 1e-6);
+    for (i, loss) in year_values(&npl, 0, YearMetric::GrossLoss)
+        .iter()
+        .enumerate()
+    {
+        assert!((year_values(&npl, 0, YearMetric::Claims)[i] - 0.5 * loss).abs() < 1e-6);
+        assert_eq!(year_values(&fin, 0, YearMetric::Claims)[i], 0.0);
+        assert!((year_values(&fin, 1, YearMetric::Claims)[i] - 0.5 * loss).abs() < 1e-6);
     }
 }
 
@@ -428,10 +443,12 @@ fn pro_rata_recoveries_flow_back_after_an_npl_claim() {
         800,
     ));
     for i in 0..800 {
-        let defaults = horizon_values(&p, H::DEFAULTS)[i];
+        let defaults = horizon_values(&p, Total::Defaults)[i];
         // Claim on the whole NPL principal (0.5 × 1 m), 0.5 × 400 k recovered back.
-        assert!((horizon_values(&p, H::PAID)[i] - defaults * 500_000.0).abs() < 1e-6);
-        assert!((horizon_values(&p, H::RECOVERIES_TO_FUND)[i] - defaults * 200_000.0).abs() < 1e-6);
+        assert!((horizon_values(&p, Total::Paid)[i] - defaults * 500_000.0).abs() < 1e-6);
+        assert!(
+            (horizon_values(&p, Total::RecoveriesToFund)[i] - defaults * 200_000.0).abs() < 1e-6
+        );
     }
 }
 
@@ -443,16 +460,26 @@ fn leverage_limit_refuses_enrolments_and_reports_them() {
         "",
         300,
     ));
-    assert!(year_values(&p, 0, Y::ENROLLED).iter().all(|v| *v == 100.0));
-    assert!(year_values(&p, 0, Y::REFUSED).iter().all(|v| *v == 100.0));
     assert!(
-        horizon_values(&p, H::CREDIT_ENABLED)
+        year_values(&p, 0, YearMetric::Enrolled)
+            .iter()
+            .all(|v| *v == 100.0)
+    );
+    assert!(
+        year_values(&p, 0, YearMetric::RefusedLeverage)
+            .iter()
+            .all(|v| *v == 100.0)
+    );
+    assert!(
+        horizon_values(&p, Total::CreditEnabled)
             .iter()
             .all(|v| *v == 100e6)
     );
     // Claims only for enrolled loans.
     for i in 0..300 {
-        assert!(horizon_values(&p, H::CLAIMS)[i] <= 0.5 * horizon_values(&p, H::GROSS_LOSS)[i]);
+        assert!(
+            horizon_values(&p, Total::Claims)[i] <= 0.5 * horizon_values(&p, Total::GrossLoss)[i]
+        );
     }
 }
 
@@ -465,10 +492,10 @@ fn loss_split_assigns_every_party_its_share() {
         500,
     ));
     for i in 0..500 {
-        let g = horizon_values(&p, H::GROSS_LOSS)[i];
-        assert!((horizon_values(&p, H::CLAIMS)[i] - 0.54 * g).abs() < 1e-6);
-        assert!((horizon_values(&p, H::OTHER_PARTIES_LOSS)[i] - 0.20 * g).abs() < 1e-6);
-        assert!((horizon_values(&p, H::BANK_LOSS)[i] - 0.26 * g).abs() < 1e-3);
+        let g = horizon_values(&p, Total::GrossLoss)[i];
+        assert!((horizon_values(&p, Total::Claims)[i] - 0.54 * g).abs() < 1e-6);
+        assert!((horizon_values(&p, Total::OtherPartiesLoss)[i] - 0.20 * g).abs() < 1e-6);
+        assert!((horizon_values(&p, Total::BankLoss)[i] - 0.26 * g).abs() < 1e-3);
     }
 }
 
@@ -498,8 +525,8 @@ initial_capital = "1000000000"
     let cap = 200e6 * 0.5 * 0.2;
     let mut binding = 0;
     for i in 0..500 {
-        let g = horizon_values(&p, H::GROSS_LOSS)[i];
-        let c = horizon_values(&p, H::CLAIMS)[i];
+        let g = horizon_values(&p, Total::GrossLoss)[i];
+        let c = horizon_values(&p, Total::Claims)[i];
         assert!((c - (0.5 * g).min(cap)).abs() < 1e-6, "{c} vs {g}");
         binding += usize::from(0.5 * g > cap);
     }
@@ -507,38 +534,130 @@ initial_capital = "1000000000"
 }
 
 #[test]
-fn a_bank_over_the_npl_threshold_is_paused_the_next_year() {
+fn a_bank_over_the_npl_threshold_is_paused_the_next_year_and_its_enrolled_claims_stay_payable() {
     let p = part(&book2(
         "ratio = 0.5\npause_bank_npl_above = 0.0",
         RICH_FUND,
         "tenor_months = 24",
         600,
     ));
+    let mut paused_paths = 0;
     for i in 0..600 {
-        let paused = year_values(&p, 1, Y::PAUSE)[i] > 0.5;
-        assert_eq!(paused, year_values(&p, 0, Y::DEFAULTS)[i] > 0.0);
+        let paused = year_values(&p, 1, YearMetric::Pause)[i] > 0.5;
+        assert_eq!(paused, year_values(&p, 0, YearMetric::Defaults)[i] > 0.0);
+        paused_paths += usize::from(paused);
+        // The loans of year 1 are enrolled: their year-2 defaults are compensated whether or
+        // not their bank is paused.
+        let g = year_values(&p, 1, YearMetric::GrossLoss)[i];
+        assert!((year_values(&p, 1, YearMetric::Claims)[i] - 0.5 * g).abs() < 1e-6);
+    }
+    assert!(paused_paths > 0);
+}
+
+#[test]
+fn a_paused_bank_has_its_new_loans_refused_and_counted() {
+    let s = scenario(
+        r#"
+[scenario]
+name = "pause"
+horizon_years = 2
+paths = 500
+seed = 3
+[[book.cohort]]
+year = 1
+count = 100
+amount = { fixed = "1000000" }
+pd_1y = { fixed = 0.05 }
+[[book.cohort]]
+year = 2
+count = 50
+amount = { fixed = "2000000" }
+pd_1y = { fixed = 0.05 }
+[risk]
+asset_correlation = 0.1
+lgd = 0.6
+[scheme]
+ratio = 0.5
+pause_bank_npl_above = 0.03
+[fund]
+initial_capital = "1000000000"
+"#,
+    );
+    let p = part(&s);
+    for i in 0..500 {
+        // One bank; its NPL ratio in year 1 is defaults × 1 m / 100 m.
+        let d1 = year_values(&p, 0, YearMetric::Defaults)[i];
+        let paused = d1 / 100.0 > 0.03;
+        assert_eq!(year_values(&p, 1, YearMetric::Pause)[i] > 0.5, paused);
+        let refused = year_values(&p, 1, YearMetric::RefusedPaused)[i];
+        let principal = year_values(&p, 1, YearMetric::RefusedPausedPrincipal)[i];
+        let enrolled = year_values(&p, 1, YearMetric::Enrolled)[i];
         if paused {
-            assert_eq!(year_values(&p, 1, Y::CLAIMS)[i], 0.0);
+            assert_eq!((refused, principal, enrolled), (50.0, 100_000_000.0, 0.0));
+            // Defaults of refused loans are the bank's alone.
+            let g = year_values(&p, 1, YearMetric::GrossLoss)[i];
+            assert!(g == 0.0 || year_values(&p, 1, YearMetric::Claims)[i] < 0.5 * g);
         } else {
-            let g = year_values(&p, 1, Y::GROSS_LOSS)[i];
-            assert!((year_values(&p, 1, Y::CLAIMS)[i] - 0.5 * g).abs() < 1e-6);
+            assert_eq!((refused, enrolled), (0.0, 50.0));
         }
     }
 }
 
 #[test]
-fn public_recovery_buyer_share_limits_the_loss() {
-    // Appraised = 1 m / 0.5 = 2 m; the buyer pays up to 30 % of it = 600 k, above the
-    // 400 k a fixed LGD of 0.6 recovers: loss 400 k per default.
+fn public_recovery_buyer_pays_its_share_of_the_value_at_default() {
+    // Appraised = 1 m / 0.5 = 2 m; the buyer offers 30 % of the value at default
+    // V_d = 2 m · exp(σz − σ²/2), the fixed LGD recovers 400 k; the bank takes the better,
+    // at most the exposure. Expected gross loss = N ∫ p(z) (1 m − min(1 m, max(400 k,
+    // 0.3 V_d(z)))) φ(z) dz, with one common factor (sector share 0).
+    let paths = 4000;
     let p = part(&book2(
         "ratio = 0.5\nrecovery_buyer_share = 0.3",
         RICH_FUND,
         "pledge_rate = 0.5",
-        400,
+        paths,
     ));
-    for i in 0..400 {
-        let d = horizon_values(&p, H::DEFAULTS)[i];
-        assert!((horizon_values(&p, H::GROSS_LOSS)[i] - d * 400_000.0).abs() < 1e-6);
+    let sigma = FundModel::embedded_default()
+        .collateral
+        .industry_factor_volatility;
+    let c = norm_inv(0.03);
+    let rho = 0.15f64;
+    let (mut loss, mut outlay) = (0.0, 0.0);
+    let n = 4000;
+    let h = 24.0 / f64::from(n);
+    for i in 0..=n {
+        let z = -12.0 + h * f64::from(i);
+        let w = if i == 0 || i == n {
+            1.0
+        } else if i % 2 == 1 {
+            4.0
+        } else {
+            2.0
+        };
+        let phi = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        let pz = norm_cdf((c - rho.sqrt() * z) / (1.0 - rho).sqrt());
+        let offer = 0.3 * 2_000_000.0 * (sigma * z - 0.5 * sigma * sigma).exp();
+        let recovered = offer.clamp(400_000.0, 1_000_000.0);
+        loss += w * h / 3.0 * phi * pz * (1_000_000.0 - recovered);
+        outlay += w * h / 3.0
+            * phi
+            * pz
+            * if offer > 400_000.0 {
+                offer.min(1_000_000.0)
+            } else {
+                0.0
+            };
+    }
+    let g = horizon_sample(&p, Total::GrossLoss).mean();
+    assert!(g.agrees_with(200.0 * loss), "{g:?} vs {}", 200.0 * loss);
+    let o = horizon_sample(&p, Total::BuyerOutlay).mean();
+    assert!(o.agrees_with(200.0 * outlay), "{o:?} vs {}", 200.0 * outlay);
+    // The outlay is public money.
+    for i in 0..paths as usize {
+        let v = |m| lifetime_values(&p, m)[i];
+        let cost = v(Total::Paid) - v(Total::RecoveriesToFund)
+            + v(Total::Subsidies)
+            + v(Total::BuyerOutlay);
+        assert!((v(Total::PublicCost) - cost).abs() < 1e-6);
     }
 }
 
@@ -553,9 +672,9 @@ fn subsidies_pay_shares_with_caps() {
         50,
     ));
     for i in 0..50 {
-        assert_eq!(horizon_values(&p, H::DEFAULTS)[i], 0.0);
-        assert!((year_values(&p, 0, Y::SUBSIDIES)[i] - 200.0 * 25_000.0).abs() < 1e-6);
-        assert_eq!(year_values(&p, 1, Y::SUBSIDIES)[i], 0.0);
+        assert_eq!(horizon_values(&p, Total::Defaults)[i], 0.0);
+        assert!((year_values(&p, 0, YearMetric::Subsidies)[i] - 200.0 * 25_000.0).abs() < 1e-6);
+        assert_eq!(year_values(&p, 1, YearMetric::Subsidies)[i], 0.0);
     }
     // Without the caps: 20 k interest + 16 667 valuation fee per loan.
     let p = part(&book2(
@@ -565,7 +684,7 @@ fn subsidies_pay_shares_with_caps() {
         50,
     ));
     let want = 200.0 * (20_000.0 + 0.5 * 0.01 * 1e6 / 0.3);
-    assert!((year_values(&p, 0, Y::SUBSIDIES)[0] - want).abs() < 1e-3);
+    assert!((year_values(&p, 0, YearMetric::Subsidies)[0] - want).abs() < 1e-3);
 }
 
 #[test]
@@ -579,10 +698,13 @@ fn unlimited_liability_lets_the_balance_go_negative_and_counts_a_shortfall() {
         3_000,
     ));
     for i in 0..3_000 {
-        let d = horizon_values(&p, H::DEFAULTS)[i];
-        assert!((horizon_values(&p, H::PAID)[i] - d * 300_000.0).abs() < 1e-6);
-        assert_eq!(horizon_values(&p, H::SHORTFALL)[i] > 0.5, d > 2.0);
-        assert!((year_values(&p, 0, Y::BALANCE_END)[i] - (600_000.0 - d * 300_000.0)).abs() < 1e-6);
+        let d = horizon_values(&p, Total::Defaults)[i];
+        assert!((horizon_values(&p, Total::Paid)[i] - d * 300_000.0).abs() < 1e-6);
+        assert_eq!(horizon_values(&p, Total::Shortfall)[i] > 0.5, d > 2.0);
+        assert!(
+            (year_values(&p, 0, YearMetric::BalanceEnd)[i] - (600_000.0 - d * 300_000.0)).abs()
+                < 1e-6
+        );
     }
 }
 
@@ -609,9 +731,9 @@ mod properties {
             let hi_ratio = run(rh, cl);
             let hi_cap = run(rl, ch);
             for i in 0..300 {
-                let base = horizon_values(&lo, H::CLAIMS)[i];
-                prop_assert!(base <= horizon_values(&hi_ratio, H::CLAIMS)[i] + 1e-6);
-                prop_assert!(base <= horizon_values(&hi_cap, H::CLAIMS)[i] + 1e-6);
+                let base = horizon_values(&lo, Total::Claims)[i];
+                prop_assert!(base <= horizon_values(&hi_ratio, Total::Claims)[i] + 1e-6);
+                prop_assert!(base <= horizon_values(&hi_cap, Total::Claims)[i] + 1e-6);
             }
         }
 
@@ -646,15 +768,16 @@ appropriations = ["0", "{appropriation}", "{appropriation}"]
             let p = part(&s);
             for i in 0..200 {
                 for y in 0..3 {
-                    prop_assert!(year_values(&p, y, Y::BALANCE_END)[i] >= -1e-6);
-                    prop_assert!(year_values(&p, y, Y::PAID)[i] <= year_values(&p, y, Y::CLAIMS)[i] + 1e-6);
+                    prop_assert!(year_values(&p, y, YearMetric::BalanceEnd)[i] >= -1e-6);
+                    prop_assert!(year_values(&p, y, YearMetric::Paid)[i] <= year_values(&p, y, YearMetric::Claims)[i] + 1e-6);
                 }
-                let paid = horizon_values(&p, H::PAID)[i];
-                let recovered = horizon_values(&p, H::RECOVERIES_TO_FUND)[i];
+                // Over the lifetime (claims of the horizon settle in the run-off).
+                let paid = lifetime_values(&p, Total::Paid)[i];
+                let recovered = lifetime_values(&p, Total::RecoveriesToFund)[i];
                 prop_assert!(paid <= capital as f64 + 2.0 * appropriation as f64 + recovered + 1e-6);
-                let total = horizon_values(&p, H::BANK_LOSS)[i] + paid - recovered
-                    + horizon_values(&p, H::OTHER_PARTIES_LOSS)[i];
-                prop_assert!((total - horizon_values(&p, H::GROSS_LOSS)[i]).abs() < 1e-3);
+                let total = lifetime_values(&p, Total::BankLoss)[i] + paid - recovered
+                    + lifetime_values(&p, Total::OtherPartiesLoss)[i];
+                prop_assert!((total - lifetime_values(&p, Total::GrossLoss)[i]).abs() < 1e-3);
             }
         }
     }
@@ -680,14 +803,20 @@ fn size_finds_the_capital_of_the_exact_finite_pool_quantile() {
     let settings = Settings::for_scenario(&s, FundModel::embedded_default());
     let search = size::SizeSettings {
         target: 0.05,
+        min_enrolled_share: 1.0,
         resolution: Money::from_yuan(300_000),
         max_capital: Money::from_yuan(30_000_000),
         start: Money::from_yuan(300_000),
     };
-    let answer = size::size_with(&search, |capital| {
-        simulate_with_capital(&s, &settings, capital)
-    })
-    .unwrap();
+    let run = DrawnRun::draw(&s, &settings).unwrap();
+    let answer = size::size(&run, &search).unwrap();
+    assert_eq!(answer.binding, size::Binding::Shortfall);
+    assert_eq!(answer.capital_for_leverage, Money::ZERO);
+    // The re-run ledger gives exactly the full simulation at the answer.
+    assert_eq!(
+        answer.result,
+        simulate_with_capital(&s, &settings, answer.initial_capital).unwrap()
+    );
     let pmf = finite_pool_pmf(100, 0.02, 0.12);
     let tail = |k: usize| pmf[(k + 1)..].iter().sum::<f64>();
     let exact_k = (0..100).find(|&k| tail(k) <= 0.05).unwrap();
@@ -707,8 +836,9 @@ fn size_finds_the_capital_of_the_exact_finite_pool_quantile() {
 #[test]
 fn collateral_lgd_is_the_valuations_liquidation_model() {
     // Independent one-year bullet loans of 1 m at pledge rate 0.3 (appraised 3.33 m), no
-    // industry shock: a default loses max(1 m - 3.33 m x R x (1 - cost), 0) with R the
-    // valuation's Beta realisation fraction. Exact mean by Simpson integration over R.
+    // industry shock: a default loses max(1 m - 3.33 m x R x (1 - cost) x discount, 0) with R
+    // the valuation's Beta realisation fraction. Exact mean by Simpson integration over R
+    // (and over the factor, which the shock would move).
     let text = crate::model::DEFAULT_MODEL_TOML.replace(
         "industry_factor_volatility = 0.3",
         "industry_factor_volatility = 0.0",
@@ -744,22 +874,44 @@ ratio = 0.5
 initial_capital = "100000000"
 "#,
     );
-    let settings = Settings::for_scenario(&s, fund_model);
+    let settings = Settings::for_scenario(&s, fund_model.clone());
     let r = simulate(&s, &settings).unwrap();
     let (a, b) = (liq.realisation_alpha, liq.realisation_beta);
     let ln_beta = statrs::function::gamma::ln_gamma(a) + statrs::function::gamma::ln_gamma(b)
         - statrs::function::gamma::ln_gamma(a + b);
     let pdf = |x: f64| ((a - 1.0) * x.ln() + (b - 1.0) * (1.0 - x).ln() - ln_beta).exp();
-    let sale = 1.0 / 0.3 * (1.0 - liq.disposal_cost);
-    let loss = |x: f64| (1.0 - sale * x).max(0.0);
-    let n = 20_000;
+    // The sale: value at default × realisation × (1 − cost), received after the scheme's
+    // 12-month disposal delay, discounted at the valuation's rate; the value at default is
+    // the appraised value (1 m / 0.3) moved by the industry factor (independent of the
+    // default at ρ = 0).
+    let discount = 1.0 / (1.0 + fund_model.collateral.discount_rate);
+    let sigma = fund_model.collateral.industry_factor_volatility;
+    let sale = 1.0 / 0.3 * (1.0 - liq.disposal_cost) * discount;
+    let n = 2_000;
     let h = 1.0 / n as f64;
+    let nz = 400;
+    let hz = 16.0 / f64::from(nz);
     let mut integral = 0.0;
-    for i in 1..n {
-        let x = i as f64 * h;
-        integral += if i % 2 == 1 { 4.0 } else { 2.0 } * pdf(x) * loss(x);
+    for j in 0..=nz {
+        let z = -8.0 + hz * f64::from(j);
+        let wz = if j == 0 || j == nz {
+            1.0
+        } else if j % 2 == 1 {
+            4.0
+        } else {
+            2.0
+        };
+        let phi = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        let shock = (sigma * z - 0.5 * sigma * sigma).exp();
+        let mut inner = 0.0;
+        for i in 1..n {
+            let x = i as f64 * h;
+            let loss = (1.0 - sale * shock * x).max(0.0);
+            inner += if i % 2 == 1 { 4.0 } else { 2.0 } * pdf(x) * loss;
+        }
+        integral += wz * hz / 3.0 * phi * inner * h / 3.0;
     }
-    let expected_loss_per_default = integral * h / 3.0 * 1_000_000.0;
+    let expected_loss_per_default = integral * 1_000_000.0;
     let g = r.horizon.gross_loss;
     let exact = 200.0 * 0.05 * expected_loss_per_default;
     assert!(

@@ -18,7 +18,30 @@ pub fn threshold(pd: f64) -> f64 {
 /// default threshold `threshold = Φ⁻¹(pd)` and asset correlation `rho`:
 /// `Φ((Φ⁻¹(pd) − √ρ z)/√(1−ρ))`.
 pub fn conditional(threshold: f64, rho: f64, z: f64) -> f64 {
-    normal::cdf((threshold - rho.sqrt() * z) / (1.0 - rho).sqrt())
+    FactorLoading::new(rho).conditional(threshold, z)
+}
+
+/// The square roots of an asset correlation, computed once for the many conditional PDs of
+/// one PD level ([`conditional`] is `FactorLoading::new(rho).conditional(..)`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FactorLoading {
+    sqrt_rho: f64,
+    sqrt_1m_rho: f64,
+}
+
+impl FactorLoading {
+    /// The loading of correlation `rho` in [0, 1).
+    pub fn new(rho: f64) -> FactorLoading {
+        FactorLoading {
+            sqrt_rho: rho.sqrt(),
+            sqrt_1m_rho: (1.0 - rho).sqrt(),
+        }
+    }
+
+    /// `Φ((threshold − √ρ z)/√(1−ρ))`.
+    pub fn conditional(&self, threshold: f64, z: f64) -> f64 {
+        normal::cdf((threshold - self.sqrt_rho * z) / self.sqrt_1m_rho)
+    }
 }
 
 /// The Basel IRB corporate weight `w = (1 − e^(−50·PD))/(1 − e^(−50))`.

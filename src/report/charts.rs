@@ -171,12 +171,12 @@ pub fn claims_histogram(
     result: &FundResult,
     labels: &Labels,
 ) -> Result<Option<String>, ReportError> {
-    let Some(hist) = result.horizon.claims_histogram.as_ref() else {
+    let Some(hist) = result.lifetime.claims_histogram.as_ref() else {
         return Ok(None);
     };
     let unit = labels.unit_yuan;
-    let var = result.horizon.fund_claims.p99 / unit;
-    let es = result.horizon.fund_claims.es99 / unit;
+    let var = result.lifetime.fund_claims.p99 / unit;
+    let es = result.lifetime.fund_claims.es99 / unit;
     let bars = histogram_bars(hist, unit);
     let (x_lo, x_hi) = padded_range(bars.iter().flat_map(|b| [b.0, b.1]).chain([var, es]), true);
     let top = bars.iter().map(|b| b.2).fold(0.0, f64::max).max(1e-9) * 1.15;

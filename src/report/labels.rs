@@ -162,6 +162,48 @@ pub struct Labels {
     pub unit_col: &'static str,
     /// The unit word for counts.
     pub loans_unit: &'static str,
+    /// Lifetime shortfall probability.
+    pub shortfall_lifetime: &'static str,
+    /// Peak leverage.
+    pub peak_leverage: &'static str,
+    /// Credit per yuan of public money.
+    pub credit_per_public_yuan: &'static str,
+    /// Heading of the plain-language reading.
+    pub reading: &'static str,
+    /// Heading of the assumptions.
+    pub assumptions: &'static str,
+    /// Assumption rows.
+    pub book: &'static str,
+    /// Scheme row.
+    pub scheme: &'static str,
+    /// Fund rules row.
+    pub fund_rules: &'static str,
+    /// Risk row.
+    pub risk: &'static str,
+    /// Heading of the enrolment table.
+    pub enrolment: &'static str,
+    /// Column: refused by pause.
+    pub refused_paused: &'static str,
+    /// Column: ineligible.
+    pub ineligible: &'static str,
+    /// Column: principal enrolled.
+    pub principal_enrolled: &'static str,
+    /// Heading of the period table.
+    pub periods: &'static str,
+    /// Column: run-off.
+    pub run_off: &'static str,
+    /// Column: lifetime.
+    pub lifetime: &'static str,
+    /// Row: buyer outlay.
+    pub buyer_outlay: &'static str,
+    /// Row: recoveries to the fund.
+    pub recoveries_to_fund: &'static str,
+    /// Row: public cost.
+    pub public_cost: &'static str,
+    /// Months word.
+    pub months: &'static str,
+    /// "mean (p99)" note.
+    pub mean_p99: &'static str,
 }
 
 /// English labels.
@@ -186,7 +228,7 @@ pub static EN: Labels = Labels {
     mean: "mean",
     fan_note_full: "Bands: 1–99 % (lightest), 5–95 %, 25–50 %; line: median; dots: mean.",
     fan_note_upper: "Bands: median–95 % and 95–99 % (the result carries no lower quantiles); line: median; dots: mean.",
-    hist_title: "Fund claims over the horizon, across paths",
+    hist_title: "Fund claims over the lifetime (horizon + run-off), across paths",
     hist_x: "Claims (CNY m)",
     hist_y: "Share of paths (%)",
     hist_missing: "This result carries no per-path histogram of claims (written by an engine version without it); the VaR and ES figures are in the table.",
@@ -199,7 +241,7 @@ pub static EN: Labels = Labels {
     horizon: "Horizon totals",
     quantity: "Quantity",
     loans_enrolled: "Loans enrolled",
-    loans_refused: "Loans refused (leverage limit)",
+    loans_refused: "Refused (leverage limit)",
     defaults: "Defaults",
     gross_loss: "Gross principal loss",
     fund_claims: "Fund claims (owed)",
@@ -216,6 +258,27 @@ pub static EN: Labels = Labels {
     mean_suffix: "(mean)",
     unit_col: "Unit",
     loans_unit: "loans",
+    shortfall_lifetime: "Lifetime shortfall probability (horizon + run-off)",
+    peak_leverage: "Peak leverage (outstanding enrolled ÷ balance, mean)",
+    credit_per_public_yuan: "Credit per yuan of public money",
+    reading: "What the result says",
+    assumptions: "Assumptions used",
+    book: "Loan book",
+    scheme: "Scheme",
+    fund_rules: "Fund rules",
+    risk: "Risk",
+    enrolment: "Enrolment and refusals by year (mean loans; principal in CNY m)",
+    refused_paused: "Refused (bank paused)",
+    ineligible: "Ineligible",
+    principal_enrolled: "Principal enrolled",
+    periods: "Horizon, run-off and lifetime",
+    run_off: "Run-off",
+    lifetime: "Lifetime",
+    buyer_outlay: "Public buyer outlay",
+    recoveries_to_fund: "Recoveries to the fund",
+    public_cost: "Public cost",
+    months: "months",
+    mean_p99: "mean (p99)",
 };
 
 /// Chinese labels.
@@ -240,7 +303,7 @@ pub static ZH: Labels = Labels {
     mean: "均值",
     fan_note_full: "色带：1–99 %（最浅）、5–95 %、25–50 %；实线：中位数；圆点：均值。",
     fan_note_upper: "色带：中位数–95 % 与 95–99 %（结果不含下分位数）；实线：中位数；圆点：均值。",
-    hist_title: "模拟期内基金补偿申请额分布",
+    hist_title: "全部存续期基金补偿申请额分布",
     hist_x: "补偿申请额（万元）",
     hist_y: "路径占比（%）",
     hist_missing: "该结果不含补偿申请额的逐路径直方图（由不含此项的引擎版本生成）；VaR 与 ES 见下表。",
@@ -270,4 +333,25 @@ pub static ZH: Labels = Labels {
     mean_suffix: "（均值）",
     unit_col: "单位",
     loans_unit: "笔",
+    shortfall_lifetime: "存续期资金缺口概率（政策期 + 清算期）",
+    peak_leverage: "峰值放大倍数（在保余额 ÷ 基金余额，均值）",
+    credit_per_public_yuan: "每元财政资金撬动贷款",
+    reading: "结果解读",
+    assumptions: "所用假设",
+    book: "贷款组合",
+    scheme: "补偿方案",
+    fund_rules: "资金池规则",
+    risk: "风险参数",
+    enrolment: "分年度纳入与拒绝情况（平均笔数；本金单位万元）",
+    refused_paused: "因银行暂停被拒",
+    ineligible: "不符合准入条件",
+    principal_enrolled: "入池本金",
+    periods: "政策期、清算期与全部存续期",
+    run_off: "清算期",
+    lifetime: "全部存续期",
+    buyer_outlay: "公共收购支出",
+    recoveries_to_fund: "回收返还基金",
+    public_cost: "财政成本",
+    months: "个月",
+    mean_p99: "均值（p99）",
 };

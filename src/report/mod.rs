@@ -16,7 +16,7 @@ use serde::Serialize;
 
 pub use labels::{EN, Labels, Lang, UnknownLang, ZH};
 
-use crate::fund::FundResult;
+use crate::fund::{Assumptions, FundResult, PeriodResult};
 use crate::stats::Stats;
 
 const TEMPLATE: &str = include_str!("report.html.j2");
@@ -45,8 +45,18 @@ pub fn render_html(result: &FundResult, lang: Lang) -> Result<String, ReportErro
         unit: labels.unit_yuan,
     };
     let h = &result.horizon;
+    let life = &result.lifetime;
+    let zh = lang == Lang::Zh;
 
     let key_figures = vec![
+        KeyFigure::new(
+            labels.shortfall_lifetime,
+            format!(
+                "{} ± {}",
+                pct(life.shortfall_probability),
+                pct(life.shortfall_probability_stderr)
+            ),
+        ),
         KeyFigure::new(
             labels.shortfall_horizon,
             format!(
@@ -57,17 +67,84 @@ pub fn render_html(result: &FundResult, lang: Lang) -> Result<String, ReportErro
         ),
         KeyFigure::new(
             labels.credit_enabled,
-            format!("{} {}", fmt.money(h.credit_enabled), labels.unit),
+            format!("{} {}", fmt.money(h.credit_enabled.mean), labels.unit),
         ),
         KeyFigure::new(
-            labels.leverage_achieved,
-            format!("{:.2}×", h.leverage_achieved),
+            labels.peak_leverage,
+            format!("{:.2}×", life.peak_leverage.mean),
         ),
-        KeyFigure::new(labels.cost_per_credit, format!("{:.4}", h.cost_per_credit)),
+        KeyFigure::new(
+            labels.credit_per_public_yuan,
+            format!("{:.2}", h.credit_per_public_yuan),
+        ),
+        KeyFigure::new(
+            labels.cost_per_credit,
+            format!("{:.4}", life.public_cost_per_credit),
+        ),
     ];
+    let reading: Vec<&str> = result
+        .reading
+        .iter()
+        .map(|f| if zh { f.zh.as_str() } else { f.en.as_str() })
+        .collect();
+    let a = &result.assumptions;
+    let assumptions = vec![
+        (labels.book, book_line(result, fmt, labels, zh)),
+        (labels.risk, risk_line(a, zh)),
+        (labels.scheme, scheme_line(a, fmt, labels, zh)),
+        (labels.fund_rules, fund_line(a, fmt, labels, zh)),
+    ];
+    let periods = [&result.horizon, &result.run_off, &result.lifetime];
+    type Get = fn(&PeriodResult) -> Stats;
+    let money_rows: [(&'static str, Get); 10] = [
+        (labels.credit_enabled, |p| p.credit_enabled),
+        (labels.gross_loss, |p| p.gross_loss),
+        (labels.fund_claims, |p| p.fund_claims),
+        (labels.fund_paid, |p| p.fund_paid),
+        (labels.bank_loss, |p| p.bank_loss),
+        (labels.other_parties_loss, |p| p.other_parties_loss),
+        (labels.buyer_outlay, |p| p.buyer_outlay),
+        (labels.recoveries_to_fund, |p| p.recoveries_to_fund),
+        (labels.subsidies, |p| p.subsidies),
+        (labels.public_cost, |p| p.public_cost),
+    ];
+    let mut period_rows = vec![PeriodRow {
+        label: labels.defaults,
+        cells: periods
+            .iter()
+            .map(|p| format!("{} ({})", count(p.defaults.mean), count(p.defaults.p99)))
+            .collect(),
+    }];
+    period_rows.extend(money_rows.into_iter().map(|(label, get)| {
+        PeriodRow {
+            label,
+            cells: periods
+                .iter()
+                .map(|p| {
+                    let st = get(p);
+                    format!("{} ({})", fmt.money(st.mean), fmt.money(st.p99))
+                })
+                .collect(),
+        }
+    }));
+    period_rows.push(PeriodRow {
+        label: labels.shortfall,
+        cells: periods
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} ± {}",
+                    pct(p.shortfall_probability),
+                    pct(p.shortfall_probability_stderr)
+                )
+            })
+            .collect(),
+    });
     let horizon_rows = vec![
         StatsRow::count(labels.defaults, labels.loans_unit, &h.defaults),
-        StatsRow::count(labels.loans_refused, labels.loans_unit, &h.loans_refused),
+        StatsRow::count(labels.loans_refused, labels.loans_unit, &h.refused_leverage),
+        StatsRow::count(labels.refused_paused, labels.loans_unit, &h.refused_paused),
+        StatsRow::count(labels.ineligible, labels.loans_unit, &h.ineligible),
         StatsRow::money(labels.gross_loss, labels.unit, &h.gross_loss, fmt),
         StatsRow::money(labels.fund_claims, labels.unit, &h.fund_claims, fmt),
         StatsRow::money(labels.fund_paid, labels.unit, &h.fund_paid, fmt),
@@ -86,7 +163,22 @@ pub fn render_html(result: &FundResult, lang: Lang) -> Result<String, ReportErro
         .map(|y| YearRow {
             year: y.year,
             enrolled: count(y.loans_enrolled.mean),
-            refused: count(y.loans_refused.mean),
+            principal_enrolled: fmt.money(y.principal_enrolled.mean),
+            refused: format!(
+                "{} ({})",
+                count(y.refused_leverage.mean),
+                fmt.money(y.refused_leverage_principal.mean)
+            ),
+            paused: format!(
+                "{} ({})",
+                count(y.refused_paused.mean),
+                fmt.money(y.refused_paused_principal.mean)
+            ),
+            ineligible: format!(
+                "{} ({})",
+                count(y.ineligible.mean),
+                fmt.money(y.ineligible_principal.mean)
+            ),
             defaults: count(y.defaults.mean),
             claims: fmt.money(y.fund_claims.mean),
             paid: fmt.money(y.fund_paid.mean),
@@ -122,6 +214,10 @@ pub fn render_html(result: &FundResult, lang: Lang) -> Result<String, ReportErro
         initial_capital => format!("{} {}", fmt.money(result.initial_capital.to_f64()), labels.unit),
         key_figures => Serde(key_figures),
         horizon_rows => Serde(horizon_rows),
+        reading => Serde(reading),
+        assumptions => Serde(assumptions),
+        period_rows => Serde(period_rows),
+        run_off_months => result.run_off.months,
         year_rows => Serde(year_rows),
         fan_svg => fan,
         fan_note => if has_lower { labels.fan_note_full } else { labels.fan_note_upper },
@@ -181,10 +277,19 @@ impl StatsRow {
 }
 
 #[derive(Serialize)]
+struct PeriodRow {
+    label: &'static str,
+    cells: Vec<String>,
+}
+
+#[derive(Serialize)]
 struct YearRow {
     year: u32,
     enrolled: String,
+    principal_enrolled: String,
     refused: String,
+    paused: String,
+    ineligible: String,
     defaults: String,
     claims: String,
     paid: String,
@@ -193,6 +298,187 @@ struct YearRow {
     balance_p05: String,
     shortfall: String,
     pause: String,
+}
+
+/// The loan book in one line.
+fn book_line(result: &FundResult, fmt: Fmt, labels: &Labels, zh: bool) -> String {
+    let b = &result.assumptions.book;
+    let years: Vec<String> = b
+        .by_year
+        .iter()
+        .map(|y| format!("{}: {} / {}", y.year, y.loans, fmt.money(y.principal)))
+        .collect();
+    if zh {
+        format!(
+            "{} 笔贷款，本金 {} {}（各年 笔数 / 本金：{}）；本金加权平均一年期违约率 {:.2} %；{} 家银行，{} 家企业；最后到期于第 {} 个月",
+            b.loans,
+            fmt.money(b.principal),
+            labels.unit,
+            years.join("，"),
+            100.0 * b.mean_pd_1y,
+            b.banks.len(),
+            b.firms,
+            b.last_maturity_month
+        )
+    } else {
+        format!(
+            "{} loans, principal {} {} (by year, loans / principal: {}); principal-weighted one-year PD {:.2} %; {} banks, {} firms; last maturity in month {}",
+            b.loans,
+            fmt.money(b.principal),
+            labels.unit,
+            years.join(", "),
+            100.0 * b.mean_pd_1y,
+            b.banks.len(),
+            b.firms,
+            b.last_maturity_month
+        )
+    }
+}
+
+/// The risk settings in one line.
+fn risk_line(a: &Assumptions, zh: bool) -> String {
+    let r = &a.risk;
+    let rho = match r.asset_correlation {
+        crate::scenario::Correlation::Fixed(v) => format!("{v}"),
+        crate::scenario::Correlation::BaselSme => "Basel SME".to_string(),
+    };
+    let lgd = match r.lgd {
+        crate::scenario::LgdSpec::Fixed(v) => format!("{v}"),
+        crate::scenario::LgdSpec::Collateral => if zh {
+            "押品处置模型"
+        } else {
+            "collateral model"
+        }
+        .to_string(),
+    };
+    if zh {
+        format!(
+            "资产相关系数 {rho}，行业因子占比 {}，周期持续性 {}，违约率乘数 {}，违约损失率 {lgd}",
+            r.sector_share, r.cycle_persistence, r.pd_multiplier
+        )
+    } else {
+        format!(
+            "asset correlation {rho}, sector share {}, cycle persistence {}, PD multiplier {}, LGD {lgd}",
+            r.sector_share, r.cycle_persistence, r.pd_multiplier
+        )
+    }
+}
+
+/// The scheme's rules in one line.
+fn scheme_line(a: &Assumptions, fmt: Fmt, labels: &Labels, zh: bool) -> String {
+    use crate::scheme::Coverage;
+    let s = &a.scheme;
+    let coverage = match &s.coverage {
+        Coverage::Ratio(r) => format!("ratio {r}"),
+        Coverage::Bands(b) => format!(
+            "bands {}",
+            b.iter()
+                .map(|b| format!("≤ {}: {}", fmt.money(b.max_amount.to_f64()), b.ratio))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        Coverage::Layers(l) => format!(
+            "layers {}",
+            l.iter()
+                .map(|l| format!("{} {}", l.name, l.ratio))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        ),
+        Coverage::Split(x) => format!(
+            "loss split fund {} / bank {} / insurer {} / guarantor {} / valuation firm {}",
+            x.fund, x.bank, x.insurer, x.guarantor, x.valuation_firm
+        ),
+        Coverage::EuCapped(e) => format!(
+            "EU cap: guarantee rate {}, cap rate {}",
+            e.guarantee_rate, e.cap_rate
+        ),
+    };
+    let cap = |m: Option<crate::money::Money>| {
+        m.map_or("–".to_string(), |m| {
+            format!("{} {}", fmt.money(m.to_f64()), labels.unit)
+        })
+    };
+    let trigger = match s.trigger {
+        crate::scheme::Trigger::Npl => format!("NPL + {} m", s.claim_lag_months),
+        crate::scheme::Trigger::FinalLoss => format!("final loss, {} m", s.disposal_delay_months),
+    };
+    let pause = s
+        .pause_bank_npl_above
+        .map_or("–".to_string(), |t| format!("{:.1} %", 100.0 * t));
+    let buyer = s
+        .recovery_buyer_share
+        .map_or("–".to_string(), |b| format!("{b}"));
+    if zh {
+        format!(
+            "{}：{coverage}；触发 {trigger}；单笔上限 {}（次年起 {}）；年度上限 {}；银行不良率暂停阈值 {pause}；以余额为限 {}；公共收购比例 {buyer}",
+            s.name,
+            cap(s.per_loan_cap),
+            cap(s.per_loan_cap_after_year1.or(s.per_loan_cap)),
+            cap(s.annual_cap),
+            if s.liability_limited_to_balance {
+                "是"
+            } else {
+                "否"
+            },
+        )
+    } else {
+        format!(
+            "{}: {coverage}; trigger {trigger}; per-loan cap {} ({} from year 2); annual cap {}; pause above bank NPL {pause}; limited to balance {}; public buyer share {buyer}",
+            s.name,
+            cap(s.per_loan_cap),
+            cap(s.per_loan_cap_after_year1.or(s.per_loan_cap)),
+            cap(s.annual_cap),
+            s.liability_limited_to_balance,
+        )
+    }
+}
+
+/// The fund's rules in one line.
+fn fund_line(a: &Assumptions, fmt: Fmt, labels: &Labels, zh: bool) -> String {
+    let f = &a.fund;
+    let approps: Vec<String> = f
+        .appropriations
+        .iter()
+        .map(|m| fmt.money(m.to_f64()))
+        .collect();
+    let lev = f.leverage_limit.map_or("–".to_string(), |l| {
+        format!("{l}× ({})", f.leverage_limit_from)
+    });
+    let paid_from = match f.subsidies.paid_from {
+        crate::scheme::PaidFrom::Budget => {
+            if zh {
+                "预算"
+            } else {
+                "budget"
+            }
+        }
+        crate::scheme::PaidFrom::Fund => {
+            if zh {
+                "基金"
+            } else {
+                "fund"
+            }
+        }
+    };
+    if zh {
+        format!(
+            "初始资金 {} {}；各年追加 [{}]；利率 {:.2} %；放大倍数上限 {lev}；补贴来源 {} 由{paid_from}支付",
+            fmt.money(f.initial_capital.to_f64()),
+            labels.unit,
+            approps.join(", "),
+            100.0 * f.interest_rate,
+            f.subsidies_from
+        )
+    } else {
+        format!(
+            "initial capital {} {}; appropriations [{}]; interest {:.2} %; leverage limit {lev}; subsidies from {} paid from the {paid_from}",
+            fmt.money(f.initial_capital.to_f64()),
+            labels.unit,
+            approps.join(", "),
+            100.0 * f.interest_rate,
+            f.subsidies_from
+        )
+    }
 }
 
 /// Formats CNY amounts in the display unit of the language.

@@ -2,75 +2,54 @@
 //! three charts and tables, and renders in both languages.
 
 use super::*;
-use crate::fund::{Histogram, HorizonResult, LowerQuantiles, YearResult};
-use crate::money::Money;
-use crate::stats::Sample;
+use crate::fund::{FundModel, Settings, simulate};
+use crate::scenario::{NoFiles, Scenario};
 
-/// A deterministic skewed per-path sample: most paths small, a heavy upper tail.
-fn skewed(paths: usize, scale: f64, shift: f64) -> Sample {
-    (0..paths)
-        .map(|i| {
-            let u = (i as f64 + 0.5) / paths as f64;
-            // Pareto-like quantile function, clipped to keep it finite.
-            shift + scale * ((1.0 - u).powf(-0.7) - 1.0)
-        })
-        .collect()
-}
-
+/// A real small run (five years, leverage-limited, a bank pause, a run-off year), so the
+/// page is tested on what the engine writes; `with_extras = false` strips the histogram and
+/// lower quantiles as an older result would lack them.
 fn synthetic(with_extras: bool) -> FundResult {
-    let paths = 2000;
-    let capital = 70_000_000.0;
-    let years: Vec<YearResult> = (1..=5)
-        .map(|year| {
-            let claims = skewed(paths, 2.0e6 * f64::from(year), 0.0);
-            let balance: Sample = claims.values().iter().map(|c| capital - 3.0 * c).collect();
-            let shortfall = 0.002 * f64::from(year);
-            YearResult {
-                year,
-                loans_enrolled: skewed(paths, 1.0, 200.0).stats(),
-                loans_refused: Sample::from_iter([0.0; 10]).stats(),
-                defaults: skewed(paths, 2.0, 3.0).stats(),
-                gross_loss: claims.stats(),
-                fund_claims: claims.stats(),
-                fund_paid: claims.stats(),
-                subsidies: Sample::from_iter([1.0e5; 10]).stats(),
-                fund_balance_end: balance.stats(),
-                fund_balance_lower: with_extras.then(|| LowerQuantiles::of(&balance)),
-                shortfall_probability: shortfall,
-                shortfall_probability_stderr: (shortfall * (1.0 - shortfall) / paths as f64).sqrt(),
-                pause_probability: 0.0,
-                pause_probability_stderr: 0.0,
-            }
-        })
-        .collect();
-    let horizon_claims = skewed(paths, 8.0e6, 0.0);
-    let s = horizon_claims.stats();
-    FundResult {
-        scenario: "yichang <test> & co".to_string(),
-        seed: 7,
-        paths: paths as u64,
-        model_id: "default-2025".to_string(),
-        model_sha256: "ab".repeat(32),
-        initial_capital: Money::from_yuan(70_000_000),
-        years,
-        horizon: HorizonResult {
-            defaults: skewed(paths, 5.0, 10.0).stats(),
-            gross_loss: s,
-            fund_claims: s,
-            fund_paid: s,
-            bank_loss: s,
-            other_parties_loss: Sample::from_iter([0.0; 10]).stats(),
-            subsidies: Sample::from_iter([5.0e5; 10]).stats(),
-            loans_refused: Sample::from_iter([0.0; 10]).stats(),
-            shortfall_probability: 0.0125,
-            shortfall_probability_stderr: 0.0025,
-            credit_enabled: 7.0e8,
-            leverage_achieved: 10.0,
-            cost_per_credit: 0.0213,
-            claims_histogram: with_extras
-                .then(|| Histogram::of(&horizon_claims, Histogram::DEFAULT_BINS)),
-        },
+    let text = r#"
+[scenario]
+name = "yichang <test> & co"
+horizon_years = 5
+paths = 2000
+seed = 7
+[[book.cohort]]
+year = 1
+origination = "uniform"
+count = 120
+amount = { median = "3000000", p90 = "8000000", min = "300000", max = "20000000" }
+tenor_months = { 12 = 0.7, 24 = 0.3 }
+pd_1y = { mean = 0.04, dispersion = 0.5 }
+bank = { "bank-a" = 0.5, "bank-b" = 0.5 }
+[book.growth]
+annual_growth = 0.1
+[risk]
+asset_correlation = 0.15
+lgd = 0.6
+[scheme]
+ratio = 0.5
+trigger = "final_loss"
+disposal_delay_months = 12
+pause_bank_npl_above = 0.05
+[fund]
+initial_capital = "70000000"
+leverage_limit = 10
+"#;
+    let s = Scenario::from_toml_str(text, &NoFiles).unwrap();
+    let mut r = simulate(
+        &s,
+        &Settings::for_scenario(&s, FundModel::embedded_default()),
+    )
+    .unwrap();
+    if !with_extras {
+        for y in &mut r.years {
+            y.fund_balance_lower = None;
+        }
+        r.lifetime.claims_histogram = None;
     }
+    r
 }
 
 fn assert_self_contained(page: &str) {
@@ -78,6 +57,20 @@ fn assert_self_contained(page: &str) {
     for banned in ["http", "src=", "<script", "<link", "@import", "url("] {
         assert!(!lower.contains(banned), "page mentions `{banned}`");
     }
+}
+
+/// `text` as the template's HTML auto-escaping writes it.
+fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+        .replace('/', "&#x2f;")
+}
+
+fn result_en() -> FundResult {
+    synthetic(true)
 }
 
 #[test]
@@ -89,18 +82,32 @@ fn english_page_has_three_svgs_tables_and_no_external_reference() {
     assert!(page.contains(r#"<html lang="en">"#));
     for text in [
         "Fund balance at year end",
-        "Fund claims over the horizon",
+        "Fund claims over the lifetime",
         "Shortfall probability by year",
         "VaR 99 = ",
         "ES 99 = ",
-        "1.25 % ± 0.25 %",
-        "10.00×",
         "70.00 CNY m",
+        "What the result says",
+        "Assumptions used",
+        "Refused (bank paused)",
     ] {
         assert!(page.contains(text), "missing {text}");
     }
-    // One table row per year, and the horizon table.
-    assert_eq!(page.matches("<tr><td>").count(), 5 + 8);
+    assert!(page.contains(&format!("Run-off ({} months)", result_en().run_off.months)));
+    // The lifetime shortfall probability as the result has it.
+    let l = &result_en().lifetime;
+    assert!(page.contains(&format!(
+        "{} ± {}",
+        pct(l.shortfall_probability),
+        pct(l.shortfall_probability_stderr)
+    )));
+    // Rows: enrolment and by-year tables (5 each), the period table (12), the horizon table
+    // (10).
+    assert_eq!(page.matches("<tr><td>").count(), 5 + 5 + 12 + 10);
+    // Every finding of the reading is on the page.
+    for f in &result_en().reading {
+        assert!(page.contains(&escaped(&f.en)), "missing finding {}", f.code);
+    }
     // The scenario name is escaped, not injected.
     assert!(page.contains("yichang &lt;test&gt; &amp; co"));
     assert!(!page.contains("<test>"));
@@ -115,6 +122,8 @@ fn chinese_page_renders_with_chinese_labels_and_wan_yuan() {
     for text in [
         "年末基金余额",
         "补偿申请额分布",
+        "结果解读",
+        "所用假设",
         "各年度资金缺口概率",
         "7,000.00 万元",
         "资金缺口概率",
@@ -128,8 +137,8 @@ fn chinese_page_renders_with_chinese_labels_and_wan_yuan() {
 fn var_and_es_markers_sit_at_the_result_quantiles() {
     let result = synthetic(true);
     let page = render_html(&result, Lang::En).unwrap();
-    let var = result.horizon.fund_claims.p99 / 1e6;
-    let es = result.horizon.fund_claims.es99 / 1e6;
+    let var = result.lifetime.fund_claims.p99 / 1e6;
+    let es = result.lifetime.fund_claims.es99 / 1e6;
     assert!(var < es);
     assert!(page.contains(&format!("VaR 99 = {var:.0}")), "var {var}");
     assert!(page.contains(&format!("ES 99 = {es:.0}")), "es {es}");

@@ -2,8 +2,10 @@
 //!
 //! Columns (see [`LOANS_FILE_COLUMNS`]): `id`, `year` (1-based origination year), `amount`,
 //! `tenor_months`, `pd_1y` are required; `month` (1..=12, default 1), `industry` (default
-//! `other`), `bank` (default `bank`), `pledge_rate` (default 0.3), `repayment`
-//! (`bullet`|`amortising`, default bullet) and `annual_rate` (default 0.045) are optional.
+//! `other`), `bank` (default `bank`), `firm` (the borrower, for per-firm-year subsidy caps;
+//! default: a firm of its own), `pledge_rate` (default 0.3), `repayment`
+//! (`bullet`|`annuity`|`amortising`|`equal_principal`, default bullet) and `annual_rate`
+//! (default 0.045) are optional.
 //! Errors name the data row (0-based) and column: `book.loans_file[3].amount`.
 
 use std::collections::BTreeMap;
@@ -14,7 +16,7 @@ use crate::input::{FieldPath, InputErrors, Problems};
 use crate::money::Money;
 
 /// The columns a loan file may have, required first.
-pub const LOANS_FILE_COLUMNS: [&str; 11] = [
+pub const LOANS_FILE_COLUMNS: [&str; 12] = [
     "id",
     "year",
     "amount",
@@ -23,6 +25,7 @@ pub const LOANS_FILE_COLUMNS: [&str; 11] = [
     "month",
     "industry",
     "bank",
+    "firm",
     "pledge_rate",
     "repayment",
     "annual_rate",
@@ -164,7 +167,9 @@ pub(crate) fn parse(text: &str, horizon: u32) -> Result<Vec<LoanSpec>, InputErro
                 p.check(
                     r.is_some(),
                     &at.field("repayment"),
-                    format!("must be bullet, annuity (or amortising) or equal_principal (got `{v}`)"),
+                    format!(
+                        "must be bullet, annuity (or amortising) or equal_principal (got `{v}`)"
+                    ),
                 );
                 r
             }
@@ -200,6 +205,10 @@ pub(crate) fn parse(text: &str, horizon: u32) -> Result<Vec<LoanSpec>, InputErro
                 pd_1y: pd,
                 industry,
                 bank: cells.get("bank").unwrap_or(&"bank").to_string(),
+                firm: cells
+                    .get("firm")
+                    .filter(|f| !f.is_empty())
+                    .map(|f| f.to_string()),
                 pledge_rate,
                 repayment,
                 annual_rate,

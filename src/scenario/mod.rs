@@ -138,6 +138,8 @@ pub struct LoanSpec {
     pub industry: Industry,
     /// Lending bank.
     pub bank: String,
+    /// Borrowing firm (per-firm-year subsidy caps); `None`: a firm of its own.
+    pub firm: Option<String>,
     /// Pledge rate (amount / appraised collateral).
     pub pledge_rate: f64,
     /// Repayment profile.

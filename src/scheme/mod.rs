@@ -24,7 +24,8 @@ use crate::money::Money;
 
 pub use eligibility::{EligibilityRules, FirmSize, RateCap, RawEligibility, RawRateCap};
 pub use subsidy::{
-    FeeSubsidy, InterestSubsidy, RawFeeSubsidy, RawInterestSubsidy, RawSubsidies, SubsidyRules,
+    FeeSubsidy, InterestSubsidy, PaidFrom, RawFeeSubsidy, RawInterestSubsidy, RawSubsidies,
+    SubsidyRules,
 };
 
 /// Tolerance for shares that must sum to one (`loss_split`).

@@ -30,9 +30,25 @@ pub struct FeeSubsidy {
     pub cap: Option<Money>,
 }
 
+/// Where subsidies are paid from.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PaidFrom {
+    /// A separate budget line: subsidies are a public cost but do not touch the fund.
+    #[default]
+    Budget,
+    /// The fund's balance: subsidies drain it and can cause a shortfall.
+    Fund,
+}
+
 /// All subsidies of a scheme or scenario; `None` = not offered.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SubsidyRules {
+    /// Where they are paid from.
+    #[serde(default)]
+    pub paid_from: PaidFrom,
     /// Interest subsidy.
     pub interest: Option<InterestSubsidy>,
     /// Valuation-fee subsidy.
@@ -52,6 +68,8 @@ impl SubsidyRules {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSubsidies {
+    /// `budget` (default) or `fund`.
+    pub paid_from: Option<PaidFrom>,
     /// Interest subsidy.
     pub interest: Option<RawInterestSubsidy>,
     /// Valuation-fee subsidy.
@@ -136,6 +154,7 @@ impl RawSubsidies {
             .as_ref()
             .map(|f| f.validate(&mut p, &at.field("insurance_premium")));
         p.finish(|| SubsidyRules {
+            paid_from: self.paid_from.unwrap_or_default(),
             interest: interest.flatten(),
             valuation_fee,
             insurance_premium,

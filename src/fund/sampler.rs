@@ -1,0 +1,211 @@
+//! The default sampler: every random draw of a fund path, and nothing else. One path gives
+//! the list of its [`DefaultEvent`]s in (month, loan) order, over the loans' whole life
+//! (horizon and run-off); the ledger turns them into money without drawing.
+//!
+//! Draw layout of a path (fixed, so a change of rules never moves a draw): per life year,
+//! the common factor's innovation then one normal per industry (8); then per life year, per
+//! bucket of (PD level, industry) in book order, the default positions; per default the month
+//! within its exposure, then with `lgd = "collateral"` the realisation fraction.
+//!
+//! Defaults: the common factor is AR(1) across years (`cycle_persistence`), the composite
+//! factor of an industry is `√(1−s)·common + √s·industry` (`s = sector_share`); a loan with
+//! one-year PD `p` and correlation `ρ` alive for `m` months of a year defaults in it, given the
+//! composite factor `z`, with probability `p_m(z)` (`loss::pd`, tenor PD over `m` months,
+//! Vasicek). All loans of one bucket share `p_12(z)`, so positions are drawn by geometric
+//! skips (`⌊ln U / ln(1−p)⌋` loans between candidates; cost follows defaults, not loans); a
+//! candidate with a partial year is accepted with probability `p_m(z)/p_12(z)` (thinning) and
+//! one that already defaulted is skipped. Both are exact. The default month is uniform over
+//! the loan's exposure months in that year.
+//!
+//! Loss: EAD from the loan's schedule at the default month; recovery from the one recovery
+//! model (`loss::recovery`): the collateral value at default `appraised × exp(σz − σ²/2)`,
+//! the sale (fixed LGD: `EAD × (1 − lgd)`; collateral: the distressed sale of that value with
+//! a Beta realisation, discounted over the scheme's disposal delay), and the public buyer.
+
+use rand::{Rng, RngExt};
+use rand_distr::StandardNormal;
+
+use super::book::Book;
+use super::settings::CollateralParams;
+use crate::loss::recovery;
+use crate::rng::Stream;
+use crate::rng::beta::Beta;
+use crate::scenario::{LgdSpec, Scenario};
+
+/// One default on one path, with its loss already settled by the recovery model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DefaultEvent {
+    /// Loan index in the book.
+    pub loan: u32,
+    /// Absolute month of default (0 = first month of year 1).
+    pub month: u32,
+    /// Exposure at default (CNY).
+    pub ead: f64,
+    /// What the bank recovers, `min(EAD, max(sale, buyer))` (CNY).
+    pub recovery: f64,
+    /// What the public recovery buyer paid (CNY, 0 when the sale was better or no buyer).
+    pub buyer_outlay: f64,
+}
+
+impl DefaultEvent {
+    /// Principal loss after recoveries.
+    pub fn loss(&self) -> f64 {
+        self.ead - self.recovery
+    }
+}
+
+/// The constant part of the sampler for one run.
+pub(crate) struct Sampler<'a> {
+    book: &'a Book,
+    common_weight: f64,
+    industry_weight: f64,
+    persistence: f64,
+    lgd: LgdSpec,
+    collateral: CollateralParams,
+    realisation: Option<Beta>,
+    /// Discount factor of the disposal delay for the sale proceeds.
+    sale_discount: f64,
+    buyer_share: Option<f64>,
+}
+
+/// Per-batch scratch of the sampler, reused across paths.
+pub(crate) struct SamplerScratch {
+    defaulted: Vec<u32>,
+    stamp: u32,
+    factors: Vec<f64>,
+}
+
+impl SamplerScratch {
+    pub(crate) fn new(book: &Book) -> SamplerScratch {
+        SamplerScratch {
+            defaulted: vec![0; book.loans.len()],
+            stamp: 0,
+            factors: vec![0.0; book.life_years() * 8],
+        }
+    }
+}
+
+/// A uniform draw in (0, 1].
+#[inline]
+fn uniform_open0(rng: &mut Stream) -> f64 {
+    ((rng.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+impl<'a> Sampler<'a> {
+    pub(crate) fn new(scenario: &Scenario, book: &'a Book, collateral: CollateralParams) -> Self {
+        let risk = &scenario.risk;
+        let delay_years = f64::from(scenario.scheme.disposal_delay_months) / 12.0;
+        Sampler {
+            book,
+            common_weight: (1.0 - risk.sector_share).sqrt(),
+            industry_weight: risk.sector_share.sqrt(),
+            persistence: risk.cycle_persistence,
+            lgd: risk.lgd,
+            collateral,
+            realisation: Beta::new(collateral.realisation_alpha, collateral.realisation_beta),
+            sale_discount: (1.0 + collateral.discount_rate).powf(-delay_years),
+            buyer_share: scenario.scheme.recovery_buyer_share,
+        }
+    }
+
+    /// Draws one path's defaults into `out`, in (month, loan) order.
+    pub(crate) fn sample_path(
+        &self,
+        rng: &mut Stream,
+        s: &mut SamplerScratch,
+        out: &mut Vec<DefaultEvent>,
+    ) {
+        out.clear();
+        s.stamp = s.stamp.wrapping_add(1);
+        if s.stamp == 0 {
+            s.defaulted.iter_mut().for_each(|d| *d = 0);
+            s.stamp = 1;
+        }
+        let stamp = s.stamp;
+        let book = self.book;
+        let phi = self.persistence;
+        let mut common = 0.0f64;
+        for y in 0..book.life_years() {
+            let e: f64 = rng.sample(StandardNormal);
+            common = if y == 0 {
+                e
+            } else {
+                phi * common + (1.0 - phi * phi).sqrt() * e
+            };
+            for j in 0..8 {
+                let zi: f64 = rng.sample(StandardNormal);
+                s.factors[y * 8 + j] = self.common_weight * common + self.industry_weight * zi;
+            }
+        }
+        for (y, buckets) in book.years.iter().enumerate() {
+            let year_start = out.len();
+            for bucket in buckets {
+                let level = &book.levels[bucket.level as usize];
+                let z = s.factors[y * 8 + bucket.industry as usize];
+                let p_full = level.conditional(12, z);
+                if p_full <= 0.0 {
+                    continue;
+                }
+                let ln_q = (-p_full).ln_1p();
+                let n = bucket.entries.len();
+                let mut i = 0usize;
+                loop {
+                    if p_full < 1.0 {
+                        let skip = uniform_open0(rng).ln() / ln_q;
+                        if skip >= (n - i) as f64 {
+                            break;
+                        }
+                        i += skip as usize;
+                    }
+                    if i >= n {
+                        break;
+                    }
+                    let e = bucket.entries[i];
+                    i += 1;
+                    let li = e.loan as usize;
+                    if s.defaulted[li] == stamp {
+                        continue;
+                    }
+                    let months = u32::from(e.to - e.from);
+                    if months < 12 {
+                        let p_m = level.conditional(months as usize, z);
+                        if uniform_open0(rng) * p_full > p_m {
+                            continue;
+                        }
+                    }
+                    s.defaulted[li] = stamp;
+                    let offset = ((rng.random::<f64>() * f64::from(months)) as u32).min(months - 1);
+                    let month = y as u32 * 12 + u32::from(e.from) + offset;
+                    out.push(self.settle(rng, e.loan, month, z));
+                }
+            }
+            out[year_start..].sort_unstable_by_key(|d| (d.month, d.loan));
+        }
+    }
+
+    /// The loss of loan `loan` defaulting in `month` under industry factor `z`.
+    fn settle(&self, rng: &mut Stream, loan: u32, month: u32, z: f64) -> DefaultEvent {
+        let l = &self.book.loans[loan as usize];
+        let ead = l.exposure_at(&self.book.schedules, month);
+        let c = &self.collateral;
+        let value = recovery::value_at_default(l.appraised, c.industry_factor_volatility, z);
+        let sale = match self.lgd {
+            LgdSpec::Fixed(lgd) => ead * (1.0 - lgd),
+            LgdSpec::Collateral => {
+                let realisation = self
+                    .realisation
+                    .as_ref()
+                    .map_or(c.realisation_mean, |b| b.sample(rng));
+                recovery::distressed_sale(value, realisation, c.sale_terms, self.sale_discount)
+            }
+        };
+        let r = recovery::recover(ead, value, sale, self.buyer_share);
+        DefaultEvent {
+            loan,
+            month,
+            ead,
+            recovery: r.amount,
+            buyer_outlay: r.buyer_outlay,
+        }
+    }
+}
