@@ -42,6 +42,14 @@ pub(crate) struct Loan {
     pub(crate) eligible: bool,
     /// Appraised collateral: amount / pledge rate.
     pub(crate) appraised: f64,
+    /// Terms as given (reported through `DrawnRun::book_loans`).
+    pub(crate) repayment: Repayment,
+    pub(crate) annual_rate: f64,
+    pub(crate) pledge_rate: f64,
+    pub(crate) valuation_fee_rate: f64,
+    pub(crate) insurance_premium_rate: f64,
+    /// The firm's name when a loans file gives one.
+    pub(crate) firm_name: Option<String>,
     /// Interest subsidy per month while performing (before the per-firm-year cap).
     pub(crate) interest_subsidy_monthly: f64,
     /// Valuation-fee and insurance-premium subsidies paid at origination.
@@ -396,6 +404,12 @@ impl<'s> Builder<'s> {
             schedule,
             eligible,
             appraised,
+            repayment,
+            annual_rate: terms.annual_rate,
+            pledge_rate,
+            valuation_fee_rate: terms.valuation_fee_rate,
+            insurance_premium_rate: terms.insurance_premium_rate,
+            firm_name: d.firm.clone(),
             interest_subsidy_monthly,
             origination_subsidy,
         });

@@ -1,7 +1,8 @@
 //! The per-path quantities a fund simulation records, as typed enums with a derived count, so
 //! that a batch stores one [`Sample`](crate::stats::Sample) per quantity and shards merge by
-//! concatenation. The ledger fills a [`PathMetrics`]; `part` turns the samples into the
-//! result.
+//! concatenation: `FundPart::year_samples[year][YearMetric as usize]` and
+//! `FundPart::total_samples[Period as usize][Total as usize]`. The ledger fills a
+//! `PathMetrics`; `part` turns the samples into the result.
 
 use std::ops::{Index, IndexMut};
 
@@ -10,15 +11,22 @@ macro_rules! metric_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $v:ident),* $(,)? }) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub(crate) enum $name {
+        pub enum $name {
             $($(#[$vdoc])* $v),*
         }
 
         impl $name {
             /// Every variant, in storage order.
-            pub(crate) const ALL: &'static [$name] = &[$($name::$v),*];
+            pub const ALL: &'static [$name] = &[$($name::$v),*];
             /// Number of variants.
-            pub(crate) const COUNT: usize = Self::ALL.len();
+            pub const COUNT: usize = Self::ALL.len();
+
+            /// The variant's name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$v => stringify!($v)),*
+                }
+            }
         }
     };
 }
@@ -109,7 +117,7 @@ metric_enum! {
 
 /// The periods totals are kept for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Period {
+pub enum Period {
     /// The years in which loans are granted.
     Horizon,
     /// After the horizon until the last settlement.
@@ -120,7 +128,7 @@ pub(crate) enum Period {
 
 impl Period {
     /// Every period, in storage order.
-    pub(crate) const ALL: [Period; 3] = [Period::Horizon, Period::RunOff, Period::Lifetime];
+    pub const ALL: [Period; 3] = [Period::Horizon, Period::RunOff, Period::Lifetime];
 }
 
 /// One horizon year's quantities of one path.

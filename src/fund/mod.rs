@@ -16,7 +16,7 @@
 
 mod book;
 mod ledger;
-mod metrics;
+pub mod metrics;
 mod part;
 pub mod reading;
 pub mod result;
@@ -249,6 +249,31 @@ fn assumptions(scenario: &Scenario, book: &book::Book, paths: u64) -> Assumption
     }
 }
 
+/// A loan of a run's book as drawn from its cohort or read from its loans file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BookLoan {
+    /// Principal (CNY).
+    pub amount: f64,
+    /// First month (0 = first month of year 1).
+    pub start_month: u32,
+    /// Tenor in months.
+    pub tenor_months: u32,
+    /// Repayment schedule.
+    pub repayment: crate::loss::Repayment,
+    /// Annual interest rate.
+    pub annual_rate: f64,
+    /// Lending bank.
+    pub bank: String,
+    /// Borrowing firm, when a loans file names it (else a firm of its own).
+    pub firm: Option<String>,
+    /// Pledge rate (amount / appraised collateral).
+    pub pledge_rate: f64,
+    /// Valuation fee as a share of the appraised value.
+    pub valuation_fee_rate: f64,
+    /// Insurance premium as a share of the loan.
+    pub insurance_premium_rate: f64,
+}
+
 /// A run whose default events are drawn once and kept, so the ledger can be re-run under
 /// other capitals on the same random numbers (`fund size`).
 pub struct DrawnRun<'s> {
@@ -325,6 +350,12 @@ impl<'s> DrawnRun<'s> {
     /// The ledger over the drawn events with another initial capital, the leverage limit as
     /// written or lifted.
     pub fn evaluate_with(&self, capital: Money, leverage: size::Leverage) -> FundResult {
+        merge_parts(vec![self.evaluate_part(capital, leverage)]).expect("one whole part merges")
+    }
+
+    /// The ledger over the drawn events as one whole part (per-path samples, for exact
+    /// comparisons path by path).
+    pub fn evaluate_part(&self, capital: Money, leverage: size::Leverage) -> FundPart {
         let lift = leverage == size::Leverage::Lifted;
         let plan = LedgerPlan::new(self.scenario, &self.book, capital.to_f64(), lift);
         let h = self.scenario.horizon_years as usize;
@@ -342,7 +373,7 @@ impl<'s> DrawnRun<'s> {
                 out
             })
             .collect();
-        let part = finish_part(
+        finish_part(
             self.scenario,
             &self.settings,
             &self.book,
@@ -350,8 +381,32 @@ impl<'s> DrawnRun<'s> {
             capital,
             self.range.clone(),
             parts,
-        );
-        merge_parts(vec![part]).expect("one whole part merges")
+        )
+    }
+
+    /// The default events of every path, in path order.
+    pub fn path_events(&self) -> Vec<&[DefaultEvent]> {
+        self.batches.iter().flat_map(BatchEvents::paths).collect()
+    }
+
+    /// The loans of the book, in book order (the `loan` index of a [`DefaultEvent`]).
+    pub fn book_loans(&self) -> Vec<BookLoan> {
+        self.book
+            .loans
+            .iter()
+            .map(|l| BookLoan {
+                amount: l.amount,
+                start_month: l.start,
+                tenor_months: l.tenor,
+                repayment: l.repayment,
+                annual_rate: l.annual_rate,
+                bank: self.book.banks[l.bank as usize].clone(),
+                firm: l.firm_name.clone(),
+                pledge_rate: l.pledge_rate,
+                valuation_fee_rate: l.valuation_fee_rate,
+                insurance_premium_rate: l.insurance_premium_rate,
+            })
+            .collect()
     }
 
     /// Number of default events kept (memory: about 40 bytes each).
