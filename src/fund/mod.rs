@@ -312,8 +312,12 @@ fn draw_batch(
 }
 
 impl<'s> DrawnRun<'s> {
-    /// Draws every path's default events of the part selected by `settings.shard`.
+    /// Draws every path's default events of the whole run (`settings.shard` is ignored).
     pub fn draw(scenario: &'s Scenario, settings: &Settings<'s>) -> Result<Self, FundError> {
+        let settings = &Settings {
+            shard: crate::rng::Shard::WHOLE,
+            ..settings.clone()
+        };
         check(scenario, settings)?;
         let book = book::Book::build(scenario, settings.seed, &settings.model);
         let sampler = Sampler::new(scenario, &book, settings.model.collateral);
