@@ -179,7 +179,8 @@ fn sweep_error(file: &Path, e: SweepError) -> CliError {
 pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
     let text = read_text(&args.scenario)?;
     let base = load_scenario(&args.scenario)?;
-    let base_settings = args.run.settings(&args.scenario, &base)?;
+    // Fail a bad model or --paths before any point runs.
+    args.run.settings(&args.scenario, &base)?;
     let axes: Vec<Axis> = args
         .set
         .iter()
@@ -194,8 +195,13 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
     let resolver = DirResolver(dir);
     let outcome = with_threads(args.run.threads, || {
         sweep::run(&text, &resolver, &axes, |scenario| {
-            // Every point runs the base run's model, seed and paths (common random numbers).
-            fund::simulate(scenario, &base_settings)
+            // Every point runs its own scenario's seed, paths and model unless --seed,
+            // --paths or --model fix them (common random numbers when the seed is shared).
+            let settings = args
+                .run
+                .settings(&args.scenario, scenario)
+                .map_err(|e| e.to_string())?;
+            fund::simulate(scenario, &settings).map_err(|e| e.to_string())
         })
     })?;
     let result = outcome.map_err(|e| sweep_error(&args.scenario, e))?;
@@ -225,13 +231,15 @@ fn cell(v: &serde_json::Value) -> String {
     }
 }
 
-/// The sweep as CSV: the swept keys, then [`SweepRow::FIGURES`].
+/// The sweep as CSV: the swept keys, the point's seed and paths, then
+/// [`SweepRow::FIGURES`].
 pub fn sweep_csv(r: &SweepResult) -> Result<String, CliError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let header: Vec<&str> = r
         .keys
         .iter()
         .map(String::as_str)
+        .chain(["seed", "paths"])
         .chain(SweepRow::FIGURES)
         .collect();
     let internal = |e: csv::Error| CliError::Internal(e.to_string());
@@ -242,6 +250,7 @@ pub fn sweep_csv(r: &SweepResult) -> Result<String, CliError> {
             .iter()
             .map(|k| row.set.get(k).map(cell).unwrap_or_default())
             .collect();
+        record.extend([row.seed.to_string(), row.paths.to_string()]);
         record.extend(row.figures().iter().map(|f| f.to_string()));
         w.write_record(&record).map_err(internal)?;
     }

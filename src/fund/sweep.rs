@@ -6,6 +6,13 @@
 //! validation as a file would. A scheme given by reference (`scheme = "schemes/x.toml"` or a
 //! preset name) is inlined from its text first, so its keys can be swept too.
 //!
+//! Every key is honoured: `scenario.seed` and `scenario.paths` change the run of that point
+//! (unless `--seed`/`--paths` fix them for the whole sweep), `scheme.preset=NAME` (or
+//! `scheme=NAME`) swaps the whole scheme for a preset, a value may be a whole TOML table or
+//! array (`scheme.loss_split={fund=0.5,bank=0.5}`: commas inside braces, brackets or quotes do
+//! not split values), and setting one coverage form of a scheme (`ratio`, `band`, `layer`,
+//! `loss_split`, `eu_cap`) removes the scheme's other forms, since a scheme has exactly one.
+//!
 //! Owns the key syntax, the value parsing and the grid; must not know about the CLI or print.
 
 use std::collections::BTreeMap;
@@ -16,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::FundResult;
 use crate::input::InputErrors;
 use crate::scenario::{Resolver, Scenario};
-use crate::scheme::presets;
+use crate::scheme::{COVERAGE_KEYS, overlay, presets};
 
 /// Why a sweep cannot be set up or a grid point cannot be built.
 #[derive(Debug, thiserror::Error)]
@@ -84,8 +91,8 @@ impl Axis {
             key: key.to_string(),
             reason,
         })?;
-        let values: Vec<toml::Value> = values
-            .split(',')
+        let values: Vec<toml::Value> = split_values(values)
+            .into_iter()
             .map(str::trim)
             .map(|v| {
                 if v.is_empty() {
@@ -100,6 +107,28 @@ impl Axis {
             values,
         })
     }
+}
+
+/// Splits `V1,V2,...` at the commas outside braces, brackets and quotes.
+fn split_values(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0usize);
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '{' | '[') => depth += 1,
+            (None, '}' | ']') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&text[start..]);
+    out
 }
 
 /// One grid point: the value of every axis.
@@ -171,9 +200,9 @@ pub fn scenario_at(
 pub struct SweepResult {
     /// Scenario name (of the unedited file).
     pub scenario: String,
-    /// Seed of every point (common random numbers across the grid).
+    /// Seed of the unedited scenario's run (each row carries its own).
     pub seed: u64,
-    /// Paths of every point.
+    /// Paths of the unedited scenario's run (each row carries its own).
     pub paths: u64,
     /// `[model] id` of the model file.
     pub model_id: String,
@@ -191,6 +220,10 @@ pub struct SweepResult {
 pub struct SweepRow {
     /// The value of every swept key at this point.
     pub set: BTreeMap<String, serde_json::Value>,
+    /// Seed of this point's run.
+    pub seed: u64,
+    /// Paths of this point's run.
+    pub paths: u64,
     /// P(some claim in the horizon not paid in full).
     pub shortfall_probability: f64,
     /// Its standard error.
@@ -250,6 +283,8 @@ impl SweepRow {
                 .iter()
                 .map(|(k, v)| (k.clone(), toml_to_json(v)))
                 .collect(),
+            seed: r.seed,
+            paths: r.paths,
             shortfall_probability: h.shortfall_probability,
             shortfall_probability_stderr: h.shortfall_probability_stderr,
             defaults_mean: h.defaults.mean,
@@ -449,8 +484,21 @@ fn set(
         reason,
     };
     let steps = parse_key(key).map_err(bad)?;
-    if steps.len() > 1 && steps[0].field == "scheme" && steps[0].index.is_none() {
+    let in_scheme = steps.len() > 1 && steps[0].field == "scheme" && steps[0].index.is_none();
+    if in_scheme && steps.len() == 2 && steps[1].field == "preset" && steps[1].index.is_none() {
+        // A preset swaps the whole scheme.
+        let mut table = toml::Table::new();
+        table.insert("preset".to_string(), value);
+        doc.insert("scheme".to_string(), toml::Value::Table(table));
+        return Ok(());
+    }
+    if in_scheme {
         inline_scheme(doc, files).map_err(bad)?;
+        if COVERAGE_KEYS.contains(&steps[1].field) {
+            if let Some(scheme) = doc.get_mut("scheme").and_then(toml::Value::as_table_mut) {
+                scheme.retain(|k, _| k == steps[1].field || !COVERAGE_KEYS.iter().any(|c| *c == k));
+            }
+        }
     }
     let mut table = doc;
     let mut walked = String::new();
@@ -500,6 +548,21 @@ fn set(
 /// Replaces `scheme = "reference"` by the referenced scheme's table (the file next to the
 /// scenario, else the embedded preset of that name), exactly as validation would read it.
 fn inline_scheme(doc: &mut toml::Table, files: &dyn Resolver) -> Result<(), String> {
+    // An inline table starting from a preset: the preset's document with the table laid
+    // over it, as validation reads it.
+    if let Some(toml::Value::Table(inline)) = doc.get("scheme") {
+        let mut inline = inline.clone();
+        if let Some(toml::Value::String(reference)) = inline.remove("preset") {
+            let mut probe = toml::Table::new();
+            probe.insert("scheme".to_string(), toml::Value::String(reference));
+            inline_scheme(&mut probe, files)?;
+            if let Some(toml::Value::Table(mut base)) = probe.remove("scheme") {
+                overlay(&mut base, inline);
+                doc.insert("scheme".to_string(), toml::Value::Table(base));
+            }
+        }
+        return Ok(());
+    }
     let Some(toml::Value::String(reference)) = doc.get("scheme") else {
         return Ok(());
     };
@@ -681,5 +744,34 @@ initial_capital = "10000000"
         let edited = scenario_at(&text, &grid(&[axis])[0], &NoFiles).unwrap();
         assert_ne!(base.scheme, edited.scheme);
         assert_eq!(base.scheme.name, edited.scheme.name);
+    }
+
+    #[test]
+    fn table_values_presets_and_coverage_forms_are_honoured() {
+        let a = Axis::parse("scheme.loss_split={fund=0.5,bank=0.5},{fund=0.3,bank=0.7}").unwrap();
+        assert_eq!(a.values.len(), 2);
+        let p = &grid(std::slice::from_ref(&a))[1];
+        let s = scenario_at(BASE, p, &NoFiles).unwrap();
+        // The loss split replaced the ratio: a scheme has one coverage form.
+        assert!(matches!(s.scheme.coverage, crate::scheme::Coverage::Split(x) if x.fund == 0.3));
+        // A preset swaps the whole scheme; a ratio on a loss-split preset replaces its split.
+        let zs = BASE.replace("[scheme]\nratio = 0.5", "[scheme]\npreset = \"zhongshan\"");
+        let ratio = Axis::parse("scheme.ratio=0.3").unwrap();
+        let s = scenario_at(&zs, &grid(&[ratio])[0], &NoFiles).unwrap();
+        assert_eq!(s.scheme.coverage, crate::scheme::Coverage::Ratio(0.3));
+        assert_eq!(s.scheme.leverage_limit, Some(10.0));
+        let preset = Axis::parse("scheme.preset=weihai,sba-7a").unwrap();
+        let names: Vec<String> = grid(&[preset])
+            .iter()
+            .map(|p| scenario_at(BASE, p, &NoFiles).unwrap().scheme.name)
+            .collect();
+        assert_eq!(names, ["weihai", "sba-7a"]);
+        // Seed and paths are scenario keys like any other.
+        let seeds = Axis::parse("scenario.seed=3,4").unwrap();
+        let got: Vec<u64> = grid(&[seeds])
+            .iter()
+            .map(|p| scenario_at(BASE, p, &NoFiles).unwrap().seed)
+            .collect();
+        assert_eq!(got, [3, 4]);
     }
 }

@@ -546,7 +546,7 @@ fn scheme(value: Option<&toml::Value>, files: &dyn Resolver) -> Result<Scheme, I
                         format!("invalid toml: {}", e.message()),
                     )
                 })?;
-                base.extend(table);
+                crate::scheme::overlay(&mut base, table);
                 table = base;
                 name = stem;
             }
@@ -728,6 +728,28 @@ impl RawScenario {
             Some(s) => p.take(s.validate(&FieldPath::root().field("subsidies"))),
             None => Some(SubsidyRules::default()),
         };
+        // Conflicts are errors, not silent choices (SPEC §4).
+        if let Some(sch) = &scheme {
+            if let (Some(here), Some(there)) = (f.leverage_limit, sch.leverage_limit) {
+                p.push(
+                    &fund_at.field("leverage_limit"),
+                    format!(
+                        "is {here} but the scheme `{}` sets leverage_limit = {there}; set it in \
+                         one place (remove it here to use the scheme's)",
+                        sch.name
+                    ),
+                );
+            }
+            if subsidies.as_ref().is_some_and(|x| !x.is_empty()) && !sch.subsidies.is_empty() {
+                p.push(
+                    &FieldPath::root().field("subsidies"),
+                    format!(
+                        "the scheme `{}` has its own [subsidies]; give them in one place",
+                        sch.name
+                    ),
+                );
+            }
+        }
         p.finish(|| {
             let scheme = scheme.expect("no problems");
             let subsidies = subsidies.expect("no problems");

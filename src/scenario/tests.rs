@@ -169,3 +169,71 @@ fn basel_sme_correlation_matches_the_formula() {
     assert!((r - (0.12 * w + 0.24 * (1.0 - w) - 0.04)).abs() < 1e-15);
     assert!(Correlation::BaselSme.rho(0.5) < Correlation::BaselSme.rho(0.001));
 }
+
+#[test]
+fn conflicting_settings_are_errors_with_their_paths() {
+    // A leverage limit in [fund] and in the scheme.
+    let text = MINIMAL
+        .replace(
+            "[scheme]\nratio = 0.5",
+            "[scheme]\nratio = 0.5\nleverage_limit = 10",
+        )
+        .replace(
+            "initial_capital = \"10000000\"",
+            "initial_capital = \"10000000\"\nleverage_limit = 8",
+        );
+    let err = Scenario::from_toml_str(&text, &NoFiles).unwrap_err();
+    let text_err = err.to_string();
+    assert!(text_err.contains("fund.leverage_limit"), "{text_err}");
+    // Subsidies in the scenario and in the scheme.
+    let text = MINIMAL.replace(
+        "[scheme]\nratio = 0.5",
+        "[scheme]\nratio = 0.5\n[scheme.subsidies]\ninterest = { share = 0.4 }",
+    ) + "[subsidies]\ninterest = { share = 0.2 }\n";
+    let err = Scenario::from_toml_str(&text, &NoFiles).unwrap_err();
+    assert!(err.to_string().contains("subsidies"), "{err}");
+    // One place each is fine, and the subsidies say where they are paid from.
+    let text =
+        MINIMAL.to_string() + "[subsidies]\ninterest = { share = 0.2 }\npaid_from = \"fund\"\n";
+    let s = Scenario::from_toml_str(&text, &NoFiles).unwrap();
+    assert_eq!(s.subsidies.paid_from, crate::scheme::PaidFrom::Fund);
+}
+
+#[test]
+fn loans_files_take_every_repayment_name_and_a_firm() {
+    let files = Files(vec![(
+        "loans.csv",
+        "id,year,month,amount,tenor_months,pd_1y,repayment,firm\n\
+         a,1,1,1000000,12,0.02,annuity,f1\n\
+         b,1,2,1000000,12,0.02,amortising,f1\n\
+         c,1,3,1000000,12,0.02,equal_principal,\n\
+         d,1,4,1000000,12,0.02,balloon,f2\n",
+    )]);
+    let text = MINIMAL.replace(
+        "[[book.cohort]]\ncount = 100\namount = { fixed = \"1000000\" }\npd_1y = { fixed = 0.02 }",
+        "[book]\nloans_file = \"loans.csv\"",
+    );
+    let err = Scenario::from_toml_str(&text, &files)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("book.loans_file[3].repayment"), "{err}");
+    let files = Files(vec![(
+        "loans.csv",
+        "id,year,month,amount,tenor_months,pd_1y,repayment,firm\n\
+         a,1,1,1000000,12,0.02,annuity,f1\n\
+         b,1,2,1000000,12,0.02,amortising,f1\n\
+         c,1,3,1000000,12,0.02,equal_principal,\n",
+    )]);
+    let s = Scenario::from_toml_str(&text, &files).unwrap();
+    let r: Vec<Repayment> = s.book.loans.iter().map(|l| l.repayment).collect();
+    assert_eq!(
+        r,
+        vec![
+            Repayment::Annuity,
+            Repayment::Annuity,
+            Repayment::EqualPrincipal
+        ]
+    );
+    assert_eq!(s.book.loans[0].firm.as_deref(), Some("f1"));
+    assert_eq!(s.book.loans[2].firm, None);
+}

@@ -28,6 +28,22 @@ pub use subsidy::{
     SubsidyRules,
 };
 
+/// The keys of a scheme document that choose its coverage form; a scheme has exactly one.
+pub const COVERAGE_KEYS: [&str; 5] = ["ratio", "band", "layer", "loss_split", "eu_cap"];
+
+/// Lays `overrides` over the scheme document `base` (a preset with a scenario's overrides,
+/// or a sweep's edit): keys of `overrides` replace those of `base`, and a coverage form in
+/// `overrides` replaces the base's coverage form instead of adding a second one.
+pub fn overlay(base: &mut toml::Table, overrides: toml::Table) {
+    if overrides
+        .keys()
+        .any(|k| COVERAGE_KEYS.contains(&k.as_str()))
+    {
+        base.retain(|k, _| !COVERAGE_KEYS.iter().any(|c| *c == k));
+    }
+    base.extend(overrides);
+}
+
 /// Tolerance for shares that must sum to one (`loss_split`).
 pub const SHARE_SUM_TOLERANCE: f64 = 1e-9;
 

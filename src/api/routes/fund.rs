@@ -118,6 +118,15 @@ pub async fn submit(
             format!("must be between 1 and {max}"),
         )));
     }
+    if let Some(m) = &scenario.model {
+        return Err(AppError::Invalid(InputErrors::one(
+            &FieldPath::new("scenario.model"),
+            format!(
+                "the API runs the server's model ({}); it cannot read `{m}`: remove the key",
+                state.model().id()
+            ),
+        )));
+    }
     let model = FundModel::from_model(state.model())
         .map_err(|e| AppError::Internal(format!("server model [fund] section: {e}")))?;
     // Fail bad-input errors of the engine now (422), not later in the job.
