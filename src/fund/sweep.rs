@@ -496,7 +496,7 @@ fn set(
         inline_scheme(doc, files).map_err(bad)?;
         if COVERAGE_KEYS.contains(&steps[1].field) {
             if let Some(scheme) = doc.get_mut("scheme").and_then(toml::Value::as_table_mut) {
-                scheme.retain(|k, _| k == steps[1].field || !COVERAGE_KEYS.iter().any(|c| *c == k));
+                scheme.retain(|k, _| k == steps[1].field || !COVERAGE_KEYS.contains(&k));
             }
         }
     }

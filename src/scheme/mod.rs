@@ -39,7 +39,7 @@ pub fn overlay(base: &mut toml::Table, overrides: toml::Table) {
         .keys()
         .any(|k| COVERAGE_KEYS.contains(&k.as_str()))
     {
-        base.retain(|k, _| !COVERAGE_KEYS.iter().any(|c| *c == k));
+        base.retain(|k, _| !COVERAGE_KEYS.contains(&k));
     }
     base.extend(overrides);
 }
