@@ -921,3 +921,90 @@ initial_capital = "100000000"
         g.stderr
     );
 }
+
+#[test]
+fn a_one_year_final_loss_book_owes_its_claims_in_the_run_off() {
+    // 200 one-year loans of 1 m, PD 3 %, LGD 0.6, ratio 0.5, claims 12 months after default:
+    // every claim falls due after the one-year horizon. Lifetime claims have the exact mean
+    // ratio × LGD × amount × N × p; none is dropped.
+    let paths = 4000;
+    let s = pool(
+        200,
+        0.03,
+        0.12,
+        "ratio = 0.5\ntrigger = \"final_loss\"\ndisposal_delay_months = 12",
+        "1000000000",
+        paths,
+    );
+    let r = simulate(
+        &s,
+        &Settings::for_scenario(&s, FundModel::embedded_default()),
+    )
+    .unwrap();
+    assert_eq!(r.horizon.fund_claims.mean, 0.0);
+    assert_eq!(r.run_off.months, 12);
+    let exact = 0.5 * 0.6 * 1_000_000.0 * 200.0 * 0.03;
+    let c = r.lifetime.fund_claims;
+    assert!(
+        (c.mean - exact).abs() <= ORACLE_SIGMAS * c.stderr,
+        "{} vs {exact} (stderr {})",
+        c.mean,
+        c.stderr
+    );
+    assert_eq!(r.lifetime.fund_claims, r.run_off.fund_claims);
+    assert_eq!(r.lifetime.gross_loss, r.horizon.gross_loss);
+}
+
+/// `count` one-year loans of 1 m a year for `years` years, originated uniformly, ratio 0 (the
+/// balance never moves), the given leverage room.
+fn steady(count: u32, years: u32, capital: &str) -> FundResult {
+    let s = scenario(&format!(
+        r#"
+[scenario]
+name = "steady"
+horizon_years = {years}
+paths = 50
+seed = 4
+[[book.cohort]]
+origination = "uniform"
+count = {count}
+amount = {{ fixed = "1000000" }}
+pd_1y = {{ fixed = 0.02 }}
+[book.growth]
+annual_growth = 0
+[risk]
+asset_correlation = 0.1
+lgd = 0.6
+[scheme]
+ratio = 0.0
+[fund]
+initial_capital = "{capital}"
+leverage_limit = 10
+"#
+    ));
+    simulate(
+        &s,
+        &Settings::for_scenario(&s, FundModel::embedded_default()),
+    )
+    .unwrap()
+}
+
+#[test]
+fn steady_uniform_origination_enrols_everything_when_the_limit_covers_a_years_volume() {
+    // 120 loans a year, ten a month, each outstanding 12 months: at most 120 m outstanding
+    // at any month. A 10× limit on 12 m covers it exactly: nothing is refused, every year.
+    let r = steady(120, 4, "12000000");
+    assert_eq!(r.horizon.refused_leverage.mean, 0.0);
+    assert_eq!(r.horizon.loans_enrolled.mean, 480.0);
+    for y in &r.years {
+        assert_eq!(y.loans_enrolled.mean, 120.0);
+    }
+    assert!(r.lifetime.peak_leverage.p999 <= 10.0 + 1e-9);
+    // Half the room: loans wait for earlier ones to mature, about half enrol, and no
+    // enrolment ever passes the limit.
+    let half = steady(120, 4, "6000000");
+    assert!(half.horizon.refused_leverage.mean > 0.0);
+    let share = half.horizon.loans_enrolled.mean / 480.0;
+    assert!((0.45..=0.6).contains(&share), "{share}");
+    assert!(half.lifetime.peak_leverage.p999 <= 10.0 + 1e-9);
+}
