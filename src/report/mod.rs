@@ -48,22 +48,30 @@ pub fn render_html(result: &FundResult, lang: Lang) -> Result<String, ReportErro
     let life = &result.lifetime;
     let zh = lang == Lang::Zh;
 
+    // A probability with its error; none of the paths: the 95 % upper bound 3/N instead of
+    // a bare 0 ± 0.
+    let probability = |p: f64, se: f64| {
+        if p == 0.0 {
+            format!(
+                "< {} (0 / {})",
+                pct(3.0 / result.paths.max(1) as f64),
+                result.paths
+            )
+        } else {
+            format!("{} ± {}", pct(p), pct(se))
+        }
+    };
     let key_figures = vec![
         KeyFigure::new(
             labels.shortfall_lifetime,
-            format!(
-                "{} ± {}",
-                pct(life.shortfall_probability),
-                pct(life.shortfall_probability_stderr)
+            probability(
+                life.shortfall_probability,
+                life.shortfall_probability_stderr,
             ),
         ),
         KeyFigure::new(
             labels.shortfall_horizon,
-            format!(
-                "{} ± {}",
-                pct(h.shortfall_probability),
-                pct(h.shortfall_probability_stderr)
-            ),
+            probability(h.shortfall_probability, h.shortfall_probability_stderr),
         ),
         KeyFigure::new(
             labels.credit_enabled,
