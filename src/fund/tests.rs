@@ -121,6 +121,25 @@ fn finite_pool_pmf(n: u32, p: f64, rho: f64) -> Vec<f64> {
     pmf
 }
 
+/// `E[f(Z)]` for a standard normal Z: composite Simpson on [-10, 10], 2000 intervals.
+fn normal_expectation(f: impl Fn(f64) -> f64) -> f64 {
+    let n = 2000;
+    let h = 20.0 / f64::from(n);
+    (0..=n)
+        .map(|i| {
+            let z = -10.0 + h * f64::from(i);
+            let w = if i == 0 || i == n {
+                1.0
+            } else if i % 2 == 1 {
+                4.0
+            } else {
+                2.0
+            };
+            w * h / 3.0 * (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt() * f(z)
+        })
+        .sum()
+}
+
 fn quantile_of_pmf(pmf: &[f64], alpha: f64) -> usize {
     let mut acc = 0.0;
     for (k, p) in pmf.iter().enumerate() {
@@ -621,32 +640,19 @@ fn public_recovery_buyer_pays_its_share_of_the_value_at_default() {
         .industry_factor_volatility;
     let c = norm_inv(0.03);
     let rho = 0.15f64;
-    let (mut loss, mut outlay) = (0.0, 0.0);
-    let n = 4000;
-    let h = 24.0 / f64::from(n);
-    for i in 0..=n {
-        let z = -12.0 + h * f64::from(i);
-        let w = if i == 0 || i == n {
-            1.0
-        } else if i % 2 == 1 {
-            4.0
-        } else {
-            2.0
-        };
-        let phi = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
-        let pz = norm_cdf((c - rho.sqrt() * z) / (1.0 - rho).sqrt());
-        let offer = 0.3 * 2_000_000.0 * (sigma * z - 0.5 * sigma * sigma).exp();
-        let recovered = offer.clamp(400_000.0, 1_000_000.0);
-        loss += w * h / 3.0 * phi * pz * (1_000_000.0 - recovered);
-        outlay += w * h / 3.0
-            * phi
-            * pz
-            * if offer > 400_000.0 {
-                offer.min(1_000_000.0)
+    let pz = |z: f64| norm_cdf((c - rho.sqrt() * z) / (1.0 - rho).sqrt());
+    let offer = |z: f64| 0.3 * 2_000_000.0 * (sigma * z - 0.5 * sigma * sigma).exp();
+    let loss =
+        normal_expectation(|z| pz(z) * (1_000_000.0 - offer(z).clamp(400_000.0, 1_000_000.0)));
+    let outlay = normal_expectation(|z| {
+        let o = offer(z);
+        pz(z)
+            * if o > 400_000.0 {
+                o.min(1_000_000.0)
             } else {
                 0.0
-            };
-    }
+            }
+    });
     let g = horizon_sample(&p, Total::GrossLoss).mean();
     assert!(g.agrees_with(200.0 * loss), "{g:?} vs {}", 200.0 * loss);
     let o = horizon_sample(&p, Total::BuyerOutlay).mean();
@@ -889,19 +895,7 @@ initial_capital = "100000000"
     let sale = 1.0 / 0.3 * (1.0 - liq.disposal_cost) * discount;
     let n = 2_000;
     let h = 1.0 / n as f64;
-    let nz = 400;
-    let hz = 16.0 / f64::from(nz);
-    let mut integral = 0.0;
-    for j in 0..=nz {
-        let z = -8.0 + hz * f64::from(j);
-        let wz = if j == 0 || j == nz {
-            1.0
-        } else if j % 2 == 1 {
-            4.0
-        } else {
-            2.0
-        };
-        let phi = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    let integral = normal_expectation(|z| {
         let shock = (sigma * z - 0.5 * sigma * sigma).exp();
         let mut inner = 0.0;
         for i in 1..n {
@@ -909,8 +903,8 @@ initial_capital = "100000000"
             let loss = (1.0 - sale * shock * x).max(0.0);
             inner += if i % 2 == 1 { 4.0 } else { 2.0 } * pdf(x) * loss;
         }
-        integral += wz * hz / 3.0 * phi * inner * h / 3.0;
-    }
+        inner * h / 3.0
+    });
     let expected_loss_per_default = integral * 1_000_000.0;
     let g = r.horizon.gross_loss;
     let exact = 200.0 * 0.05 * expected_loss_per_default;
