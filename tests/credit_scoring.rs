@@ -7,7 +7,9 @@ use ipledge::credit::application::Application;
 use ipledge::credit::basel::{self, IrbInputs};
 use ipledge::credit::decision::Decision;
 use ipledge::credit::score::{ScoreResult, ScoreSettings, score_application};
+use ipledge::loss::pd::basel_correlation;
 use ipledge::model::Model;
+use ipledge::scenario::Correlation;
 use ipledge::scheme::Scheme;
 use proptest::prelude::*;
 
@@ -169,10 +171,25 @@ fn basel_oracle_risk_weights_and_sme_adjustment() {
         });
         assert!((irb.risk_weight() * 100.0 - rw).abs() < 0.005, "pd {pd}");
     }
-    // SME adjustment: −0.04 at S = 5, none at S = 50.
-    let plain = basel::correlation(0.02, None);
-    assert!((basel::correlation(0.02, Some(5.0)) - (plain - 0.04)).abs() < 1e-15);
-    assert!((basel::correlation(0.02, Some(50.0)) - plain).abs() < 1e-15);
+    // SME adjustment (`loss::pd`, the fund's `basel_sme` too): −0.04 at S = 5, none at S = 50.
+    let correlation = |sales_eur_m| {
+        basel::capital(IrbInputs {
+            pd: 0.02,
+            lgd: 0.45,
+            maturity_years: 2.5,
+            sales_eur_m,
+            confidence: 0.999,
+        })
+        .correlation
+    };
+    let plain = correlation(None);
+    assert_eq!(plain, basel_correlation(0.02, None));
+    assert!((correlation(Some(5.0)) - (plain - 0.04)).abs() < 1e-15);
+    assert!((correlation(Some(50.0)) - plain).abs() < 1e-15);
+    assert_eq!(
+        Correlation::BaselSme.rho(0.02),
+        basel_correlation(0.02, Some(5.0))
+    );
 }
 
 fn with(app: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Application {

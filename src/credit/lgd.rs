@@ -12,7 +12,7 @@
 //! paths), so the standard errors are those of plain means over `paths` default scenarios.
 //!
 //! **Default time.** Hazard-consistent with the tenor PD and tied to the same draw: the
-//! cumulative PD is `F(t) = 1 − (1 − PD_1y)^t` (the compounding of `tenor_pd`) and the
+//! cumulative PD is `F(t) = 1 − (1 − PD_1y)^t` (the compounding of `loss::pd::tenor_pd`) and the
 //! default time solves `F(τ) = Φ(X) = U·PD_tenor`, so τ is uniform in probability over the
 //! tenor and deeper latent values default earlier. The default month is `⌈12·τ⌉`.
 //!
@@ -36,8 +36,8 @@
 use serde::Serialize;
 
 use super::layers::Layers;
-use super::normal;
-use super::schedule::Schedule;
+use crate::loss::schedule::Schedule;
+use crate::loss::{normal, pd};
 use crate::rng::{self, Domain, Stream};
 use crate::scheme::Scheme;
 use crate::stats::{Estimate, Sample, Stats};
@@ -77,7 +77,7 @@ pub struct DefaultModel {
 impl DefaultModel {
     /// Probability of default within the tenor.
     pub fn pd_tenor(&self) -> f64 {
-        super::scorecard::tenor_pd(self.pd_1y, self.tenor_months)
+        pd::tenor_pd(self.pd_1y, self.tenor_months)
     }
 
     /// Loading (and correlation with the latent variable) of the industry factor: `√(ρ·s)`.
@@ -347,7 +347,7 @@ pub fn simulate<C: CollateralModel>(
 mod tests {
     use super::*;
     use crate::credit::layers::{GuaranteeLayer, InsuranceLayer};
-    use crate::credit::schedule::Repayment;
+    use crate::loss::schedule::Repayment;
     use crate::stats::EventCount;
     use proptest::prelude::*;
 

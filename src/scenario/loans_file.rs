@@ -164,7 +164,9 @@ pub(crate) fn parse(text: &str, horizon: u32) -> Result<Vec<LoanSpec>, InputErro
                 p.check(
                     r.is_some(),
                     &at.field("repayment"),
-                    format!("must be bullet, annuity (or amortising) or equal_principal (got `{v}`)"),
+                    format!(
+                        "must be bullet, annuity (or amortising) or equal_principal (got `{v}`)"
+                    ),
                 );
                 r
             }
