@@ -107,7 +107,7 @@ impl FundModel {
                 realisation_mean: l.realisation_mean,
                 industry_factor_volatility: c.industry_factor_volatility,
                 disposal_cost: l.disposal_cost,
-                recovery_floor: l.recovery_floor,
+                recovery_floor: l.min_realisation,
             },
         })
     }

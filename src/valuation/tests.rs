@@ -389,3 +389,22 @@ fn an_appraisal_is_the_valuation_without_its_quantiles() {
     );
     assert_eq!(brief.value_score, full.portfolio.value_score);
 }
+
+#[test]
+fn a_realisation_floor_of_one_without_costs_or_delay_sells_at_value() {
+    // `min_realisation` floors the Beta fraction (`loss::recovery::distressed_sale`): at 1,
+    // with no disposal cost or delay, the sale factor is exactly 1 on every path.
+    let mut raw = RawValuationParams::from_model(&crate::model::Model::embedded_default()).unwrap();
+    raw.liquidation.min_realisation = 1.0;
+    raw.liquidation.disposal_cost = 0.0;
+    raw.liquidation.disposal_delay_months_min = 0.0;
+    raw.liquidation.disposal_delay_months_max = 0.0;
+    let p = raw.validate().unwrap();
+    let v = PortfolioValuer::new(&sample(), &p, DEFAULT_AS_OF).unwrap();
+    let sim = v.simulate(3, 300).unwrap();
+    assert_eq!(
+        sim.portfolio_liquidation.values(),
+        sim.portfolio_value.values()
+    );
+    assert!(sim.portfolio_value.values().iter().any(|x| *x > 0.0));
+}

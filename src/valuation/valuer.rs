@@ -34,6 +34,7 @@ use super::exp::exp_pair;
 use super::params::{LiquidationParams, ValuationParams};
 use crate::asset::{Asset, AssetStatus, Date, Industry};
 use crate::cpu::Vectors;
+use crate::loss;
 use crate::rng::beta::Beta;
 use crate::rng::{Stream, normal, unit_pair};
 
@@ -778,14 +779,18 @@ impl PortfolioValuer {
         }
     }
 
-    /// One path's factor turning value into liquidation proceeds:
-    /// `max(realisation, floor) × (1 − disposal cost) × (1 + r)^(−delay)`.
+    /// One path's factor turning value into liquidation proceeds: the distressed sale of a
+    /// value of 1 ([`loss::recovery::distressed_sale`]),
+    /// `max(realisation, min_realisation) × (1 − disposal cost) × (1 + r)^(−delay)`, with the
+    /// realisation fraction ([`Beta`]) and the delay (uniform) drawn here. The kernel keeps
+    /// the factor apart from the value so that one draw serves every asset of the lot.
     fn liquidation_factor(&self, rng: &mut Stream) -> f64 {
         let f = self.realisation.sample(rng);
         let u: f64 = rng.random();
         let lq = &self.liquidation;
         let delay = lq.delay_min_years + u * (lq.delay_max_years - lq.delay_min_years);
-        f.max(lq.recovery_floor) * (1.0 - lq.disposal_cost) * (-self.log_discount * delay).exp()
+        let discount = (-self.log_discount * delay).exp();
+        loss::recovery::distressed_sale(1.0, f, lq.sale_terms(), discount)
     }
 
     /// One path of the portfolio's liquidation value (CNY) if the borrower defaults
@@ -826,9 +831,10 @@ impl PortfolioValuer {
     /// given its revenue at default, whose log moved by
     /// `(g − σ²/2)·T + σ·√T·(a·common_z + b·industry factor + idiosyncratic)`. An asset that
     /// was invalidated (hazard, or a pending request decided against it), whose life ended, or
-    /// whose income has fallen below its fee is worth nothing. Then the lot is sold at a Beta
-    /// realisation fraction (or the recovery floor), less disposal costs, after the disposal
-    /// delay, discounted to the default date.
+    /// whose income has fallen below its fee is worth nothing. Then the lot is sold
+    /// ([`loss::recovery::distressed_sale`]): at a Beta realisation fraction (at least
+    /// `min_realisation`), less disposal costs, after the disposal delay, discounted to the
+    /// default date.
     ///
     /// States are taken [`LIQUIDATION_LANES`] at a time, asset by asset across the states (as
     /// the valuation kernel runs across pairs). Draw layout of each group of states: per
@@ -995,7 +1001,7 @@ mod tests {
         let plan = &v.plans[0];
         assert!(plan.hazard > 0.0 && plan.idio > 0.0 && plan.sigma > 0.0);
         let lq = params.liquidation();
-        assert_eq!(lq.recovery_floor, 0.0);
+        assert_eq!(lq.min_realisation, 0.0);
         let r = v.log_discount;
         let (d0, d1) = (lq.delay_min_years, lq.delay_max_years);
         let sale =
