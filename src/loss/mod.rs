@@ -13,5 +13,5 @@ pub mod pd;
 pub mod recovery;
 pub mod schedule;
 
-pub use recovery::{Recovery, SaleTerms};
+pub use recovery::{CollateralAtDefault, Recovery, SaleTerms};
 pub use schedule::{Repayment, Schedule};
