@@ -7,6 +7,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ipledge::asset::parse_json;
+use ipledge::loss::CollateralAtDefault;
 use ipledge::model::Model;
 use ipledge::rng::{BATCH_PATHS, Domain, stream};
 use ipledge::valuation::{
@@ -68,14 +69,14 @@ fn bench(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 let mut rng = stream(1, Domain::Credit, 0);
-                let mut out = vec![0.0; states.len()];
+                let mut out = vec![CollateralAtDefault::default(); states.len()];
                 for (s, o) in states
                     .chunks(BATCH_PATHS as usize)
                     .zip(out.chunks_mut(BATCH_PATHS as usize))
                 {
                     valuer.liquidation_given_each(&mut rng, s, o);
                 }
-                out.iter().sum::<f64>()
+                out.iter().map(|o| o.sale).sum::<f64>()
             })
         },
     );

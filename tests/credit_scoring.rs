@@ -7,7 +7,9 @@ use ipledge::credit::application::Application;
 use ipledge::credit::basel::{self, IrbInputs};
 use ipledge::credit::decision::Decision;
 use ipledge::credit::score::{ScoreResult, ScoreSettings, score_application};
+use ipledge::loss::pd::basel_correlation;
 use ipledge::model::Model;
+use ipledge::scenario::Correlation;
 use ipledge::scheme::Scheme;
 use proptest::prelude::*;
 
@@ -157,6 +159,44 @@ fn a_scheme_setting_overrides_the_applications_scheme() {
 }
 
 #[test]
+fn a_public_recovery_buyer_lowers_the_lgd_and_reports_its_outlay() {
+    // SPEC §2 step 3: the buyer offers `recovery_buyer_share × V_d`, the bank takes the
+    // better of that and the sale. Same seed, same draws: only the recovery can change.
+    let app = sample("approve.json");
+    let run = |scheme: &str| {
+        let scheme = Scheme::from_toml_str(scheme, "buyer-test").unwrap();
+        score_application(
+            &app,
+            &Model::embedded_default(),
+            &ScoreSettings {
+                paths: 2000,
+                seed: 3,
+                scheme: Some(scheme),
+            },
+        )
+        .unwrap()
+    };
+    let plain = run("ratio = 0.5\n");
+    let idle = run("ratio = 0.5\nrecovery_buyer_share = 0.0\n");
+    let bought = run("ratio = 0.5\nrecovery_buyer_share = 0.5\n");
+    assert!(plain.eligibility.eligible && bought.eligibility.eligible);
+    let (p, i, b) = (
+        &plain.loss_given_default,
+        &idle.loss_given_default,
+        &bought.loss_given_default,
+    );
+    assert_eq!(p.buyer_outlay.value, 0.0);
+    assert_eq!(i, p, "a buyer that never bids changes nothing");
+    assert!(b.buyer_outlay.value > 0.0 && b.buyer_outlay.stderr > 0.0);
+    assert!(b.lgd_gross.value < p.lgd_gross.value);
+    assert!(b.recovery.mean > p.recovery.mean);
+    assert!(b.recovery.p999 <= b.ead.p999);
+    assert_eq!(b.ead, p.ead);
+    let json = serde_json::to_value(&bought).unwrap();
+    assert!(json["loss_given_default"]["buyer_outlay"]["value"].is_number());
+}
+
+#[test]
 fn basel_oracle_risk_weights_and_sme_adjustment() {
     // SPEC §4: LGD 45 %, M 2.5, corporate: 92.32 / 114.85 / 149.85 %.
     for (pd, rw) in [(0.01, 92.32), (0.02, 114.85), (0.05, 149.85)] {
@@ -169,10 +209,25 @@ fn basel_oracle_risk_weights_and_sme_adjustment() {
         });
         assert!((irb.risk_weight() * 100.0 - rw).abs() < 0.005, "pd {pd}");
     }
-    // SME adjustment: −0.04 at S = 5, none at S = 50.
-    let plain = basel::correlation(0.02, None);
-    assert!((basel::correlation(0.02, Some(5.0)) - (plain - 0.04)).abs() < 1e-15);
-    assert!((basel::correlation(0.02, Some(50.0)) - plain).abs() < 1e-15);
+    // SME adjustment (`loss::pd`, the fund's `basel_sme` too): −0.04 at S = 5, none at S = 50.
+    let correlation = |sales_eur_m| {
+        basel::capital(IrbInputs {
+            pd: 0.02,
+            lgd: 0.45,
+            maturity_years: 2.5,
+            sales_eur_m,
+            confidence: 0.999,
+        })
+        .correlation
+    };
+    let plain = correlation(None);
+    assert_eq!(plain, basel_correlation(0.02, None));
+    assert!((correlation(Some(5.0)) - (plain - 0.04)).abs() < 1e-15);
+    assert!((correlation(Some(50.0)) - plain).abs() < 1e-15);
+    assert_eq!(
+        Correlation::BaselSme.rho(0.02),
+        basel_correlation(0.02, Some(5.0))
+    );
 }
 
 fn with(app: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Application {

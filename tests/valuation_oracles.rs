@@ -181,7 +181,7 @@ fn under_invalidation_outcomes_have_the_cnipa_frequencies() {
 #[test]
 fn liquidation_mean_is_value_mean_times_realisation_mean_when_independent() {
     let mut raw = raw_params();
-    raw.liquidation.recovery_floor = 0.0;
+    raw.liquidation.min_realisation = 0.0;
     raw.liquidation.disposal_cost = 0.0;
     raw.liquidation.disposal_delay_months_min = 0.0;
     raw.liquidation.disposal_delay_months_max = 0.0;

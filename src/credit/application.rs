@@ -11,10 +11,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::code::CreditCode;
-use super::schedule::Repayment;
 use super::scorecard::{Features, TaxRating};
 use crate::asset::{Asset, Date, Industry, RawAsset, validate_assets};
 use crate::input::{FieldPath, InputErrors, Problems, from_json, from_json_value};
+use crate::loss::schedule::Repayment;
 use crate::money::{Money, Rate};
 use crate::scheme::{FirmSize, RawScheme, Scheme, presets};
 

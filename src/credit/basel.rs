@@ -1,10 +1,13 @@
 //! Basel IRB capital for corporate exposures with the SME firm-size adjustment
 //! (BCBS 2006 ¶272–273, CRE31), exactly as SPEC §3 writes it.
 //!
-//! Owns the formula only: inputs are a PD, an LGD, the maturity in years and the firm's sales
-//! in EUR millions (clamped to [5, 50]). Must not know about applications or currencies.
+//! Owns the capital formula only: inputs are a PD, an LGD, the maturity in years and the
+//! firm's sales in EUR millions (clamped to [5, 50]). The asset correlation with its SME
+//! adjustment and the conditional PD are `loss::pd`'s (shared with the fund's `basel_sme`
+//! correlation). Must not know about applications or currencies.
 
-use super::normal;
+use crate::loss::normal;
+use crate::loss::pd::{basel_correlation, conditional, threshold};
 
 /// Inputs of the IRB formula.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -40,30 +43,18 @@ impl Irb {
     }
 }
 
-/// The SME size adjustment `−0.04 · (1 − (S − 5)/45)` with S clamped to [5, 50].
-pub fn sme_adjustment(sales_eur_m: f64) -> f64 {
-    let s = sales_eur_m.clamp(5.0, 50.0);
-    -0.04 * (1.0 - (s - 5.0) / 45.0)
-}
-
-/// `R = 0.12·w + 0.24·(1−w) + SME adjustment`, `w = (1 − e^(−50·PD))/(1 − e^(−50))`.
-pub fn correlation(pd: f64, sales_eur_m: Option<f64>) -> f64 {
-    let w = (1.0 - (-50.0 * pd).exp()) / (1.0 - (-50.0f64).exp());
-    0.12 * w + 0.24 * (1.0 - w) + sales_eur_m.map_or(0.0, sme_adjustment)
-}
-
 /// The IRB capital requirement.
 pub fn capital(inputs: IrbInputs) -> Irb {
     let pd = inputs.pd.clamp(1e-12, 1.0 - 1e-12);
     let lgd = inputs.lgd.clamp(0.0, 1.0);
     let m = inputs.maturity_years.clamp(1.0, 5.0);
-    let r = correlation(pd, inputs.sales_eur_m);
+    let r = basel_correlation(pd, inputs.sales_eur_m);
     let b = (0.11852 - 0.05478 * pd.ln()).powi(2);
-    let conditional = normal::cdf(
-        (normal::inverse_cdf(pd) + r.sqrt() * normal::inverse_cdf(inputs.confidence))
-            / (1.0 - r).sqrt(),
-    );
-    let k = (lgd * conditional - pd * lgd) * (1.0 + (m - 2.5) * b) / (1.0 - 1.5 * b);
+    // The PD given the factor at its stress quantile, z = −Φ⁻¹(confidence):
+    // Φ((Φ⁻¹(PD) + √R·Φ⁻¹(confidence))/√(1−R)).
+    let stress_z = -normal::inverse_cdf(inputs.confidence);
+    let stressed_pd = conditional(threshold(pd), r, stress_z);
+    let k = (lgd * stressed_pd - pd * lgd) * (1.0 + (m - 2.5) * b) / (1.0 - 1.5 * b);
     Irb {
         correlation: r,
         maturity_b: b,
@@ -92,18 +83,6 @@ mod tests {
             let got = corporate(pd).risk_weight() * 100.0;
             assert!((got - rw).abs() < 0.005, "pd {pd}: {got} vs {rw}");
         }
-    }
-
-    #[test]
-    fn sme_adjustment_at_the_clamp_ends() {
-        assert!((sme_adjustment(5.0) + 0.04).abs() < 1e-15);
-        assert!((sme_adjustment(1.0) + 0.04).abs() < 1e-15);
-        assert!(sme_adjustment(50.0).abs() < 1e-15);
-        assert!(sme_adjustment(80.0).abs() < 1e-15);
-        assert!((sme_adjustment(27.5) + 0.02).abs() < 1e-15);
-        let plain = correlation(0.01, None);
-        assert!((correlation(0.01, Some(5.0)) - (plain - 0.04)).abs() < 1e-15);
-        assert!((correlation(0.01, Some(50.0)) - plain).abs() < 1e-15);
     }
 
     #[test]

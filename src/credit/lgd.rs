@@ -12,43 +12,53 @@
 //! paths), so the standard errors are those of plain means over `paths` default scenarios.
 //!
 //! **Default time.** Hazard-consistent with the tenor PD and tied to the same draw: the
-//! cumulative PD is `F(t) = 1 − (1 − PD_1y)^t` (the compounding of `tenor_pd`) and the
+//! cumulative PD is `F(t) = 1 − (1 − PD_1y)^t` (the compounding of `loss::pd::tenor_pd`) and the
 //! default time solves `F(τ) = Φ(X) = U·PD_tenor`, so τ is uniform in probability over the
 //! tenor and deeper latent values default earlier. The default month is `⌈12·τ⌉`.
 //!
-//! **Per path:** EAD from the repayment schedule in that month; recovery = the collateral's
-//! liquidation value at τ under the *same* common and industry draws C and I (wrong-way risk:
-//! in paths where the economy or the sector is down the borrower defaults more and its IP
-//! sells for less), raised to the
-//! scheme's public-buyer floor when it has one, plus other collateral after its haircut;
-//! loss = max(EAD − recovery, 0); then guarantee, insurance and the fund in that order
-//! ([`Layers`]; the guarantor's own default is taken in expectation, both branches weighted by
-//! its PD, which is the Bernoulli draw integrated out).
+//! **Per path:** EAD from the repayment schedule in that month; the pledged IP's value `V_d`
+//! at τ and the proceeds of its distressed sale, under the *same* common and industry draws C
+//! and I (wrong-way risk: in paths where the economy or the sector is down the borrower
+//! defaults more and its IP is worth less); other collateral after its haircut counts first,
+//! and the IP recovers what is still owed by the one recovery model of SPEC §2
+//! ([`recovery::recover`]): the better of the sale and, when the scheme has a public recovery
+//! buyer and the loan is eligible, the buyer's offer `recovery_buyer_share × V_d`, never more
+//! than what is owed. Recovery ≤ EAD; loss = EAD − recovery; then guarantee, insurance and
+//! the fund in that order ([`Layers`]; the guarantor's own default is taken in expectation,
+//! both branches weighted by its PD, which is the Bernoulli draw integrated out). What the
+//! buyer pays is a public outlay, reported as `buyer_outlay`.
 //!
 //! `lgd_gross = Σ loss / Σ EAD` and `lgd_net = Σ net loss / Σ EAD` (ratio estimators, with
 //! delta-method standard errors). Batches of [`rng::BATCH_PATHS`] on
 //! [`rng::run_batches`], so results are identical at any thread count. A batch draws its
 //! default scenarios first ([`draw_defaults`]), then the collateral's liquidation values for
-//! all of them at once ([`CollateralModel::liquidation_at_defaults`]).
+//! all of them at once ([`CollateralModel::liquidation_at_defaults`]); the buyer draws nothing,
+//! so a scheme with a buyer sees the same paths as one without.
 //! Owns the default/loss simulation; the collateral model comes in through
 //! [`CollateralModel`]. Must not read files or know about the CLI or HTTP.
 
 use serde::Serialize;
 
 use super::layers::Layers;
-use super::normal;
-use super::schedule::Schedule;
+use crate::loss::recovery::{self, CollateralAtDefault};
+use crate::loss::schedule::Schedule;
+use crate::loss::{normal, pd};
 use crate::rng::{self, Domain, Stream};
 use crate::scheme::Scheme;
 use crate::stats::{Estimate, Sample, Stats};
 
 /// What the LGD simulation needs to know about the pledged collateral.
 pub trait CollateralModel: Sync {
-    /// The collateral's liquidation value (CNY) in each default scenario of `events`
-    /// (default time, common and industry factors), one path per scenario: `out[p]` for
-    /// `events[p]` (same length). A whole batch at once, so that the model can run across
-    /// the scenarios.
-    fn liquidation_at_defaults(&self, rng: &mut Stream, events: &[DefaultEvent], out: &mut [f64]);
+    /// The collateral in each default scenario of `events` (default time, common and
+    /// industry factors), one path per scenario: `out[p]` for `events[p]` (same length), its
+    /// value at the default date and the proceeds of its distressed sale (CNY; SPEC §2 steps
+    /// 1 and 2). A whole batch at once, so that the model can run across the scenarios.
+    fn liquidation_at_defaults(
+        &self,
+        rng: &mut Stream,
+        events: &[DefaultEvent],
+        out: &mut [CollateralAtDefault],
+    );
 }
 
 /// Collateral with no value (no pledged IP): the recovery is only other collateral.
@@ -56,8 +66,13 @@ pub trait CollateralModel: Sync {
 pub struct NoCollateral;
 
 impl CollateralModel for NoCollateral {
-    fn liquidation_at_defaults(&self, _: &mut Stream, _: &[DefaultEvent], out: &mut [f64]) {
-        out.fill(0.0);
+    fn liquidation_at_defaults(
+        &self,
+        _: &mut Stream,
+        _: &[DefaultEvent],
+        out: &mut [CollateralAtDefault],
+    ) {
+        out.fill(CollateralAtDefault::default());
     }
 }
 
@@ -77,7 +92,7 @@ pub struct DefaultModel {
 impl DefaultModel {
     /// Probability of default within the tenor.
     pub fn pd_tenor(&self) -> f64 {
-        super::scorecard::tenor_pd(self.pd_1y, self.tenor_months)
+        pd::tenor_pd(self.pd_1y, self.tenor_months)
     }
 
     /// Loading (and correlation with the latent variable) of the industry factor: `√(ρ·s)`.
@@ -170,16 +185,49 @@ pub struct LossModel<'a> {
     pub schedule: &'a Schedule,
     /// Other collateral after its haircut, CNY.
     pub other_recovery: f64,
-    /// Least the IP recovers when a public buyer stands behind it (scheme
-    /// `recovery_buyer_share × appraised value`), CNY; 0 for none.
-    pub ip_recovery_floor: f64,
     /// Guarantee and insurance.
     pub layers: Layers,
-    /// The scheme that compensates the bank (only when the loan is eligible).
+    /// The scheme that compensates the bank (only when the loan is eligible); its public
+    /// recovery buyer, if it has one, bids for the pledged IP.
     pub fund: Option<&'a Scheme>,
 }
 
+/// One default after collateral.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct AfterCollateral {
+    /// Recovered from all collateral, at most the EAD, CNY.
+    recovery: f64,
+    /// Loss after collateral, `EAD − recovery`, CNY.
+    loss: f64,
+    /// Paid by the public recovery buyer, CNY.
+    buyer_outlay: f64,
+}
+
 impl LossModel<'_> {
+    /// The public recovery buyer's offer as a share of the IP's value at default (scheme
+    /// `recovery_buyer_share`); `None` without a scheme or a buyer.
+    fn buyer_share(&self) -> Option<f64> {
+        self.fund.and_then(|s| s.recovery_buyer_share)
+    }
+
+    /// A default with exposure `ead` and pledged IP `ip`: other collateral first, then the IP
+    /// by [`recovery::recover`] on what is still owed (`min(owed, max(sale, buyer))`).
+    fn after_collateral(&self, ead: f64, ip: CollateralAtDefault) -> AfterCollateral {
+        let owed = (ead - self.other_recovery).max(0.0);
+        let r = recovery::recover(owed, ip.value, ip.sale, self.buyer_share());
+        let recovery = if r.amount >= owed {
+            // Made whole (no rounding residue from `owed + other`).
+            ead
+        } else {
+            r.amount + self.other_recovery
+        };
+        AfterCollateral {
+            recovery,
+            loss: (ead - recovery).max(0.0),
+            buyer_outlay: r.buyer_outlay,
+        }
+    }
+
     /// The fund's (and any other loss-sharing parties') payment for a loss left after
     /// guarantee and insurance, in scheme year 1 (the lower per-loan cap where it steps up).
     fn fund_payment(&self, left: f64) -> f64 {
@@ -209,7 +257,8 @@ pub struct LgdResult {
     pub lgd_net: Estimate,
     /// Exposure at default, CNY.
     pub ead: Stats,
-    /// Recovery from collateral (IP and other), CNY.
+    /// Recovery from collateral (the IP, sold or bought by the public buyer, and other
+    /// collateral), at most the EAD, CNY.
     pub recovery: Stats,
     /// Loss after collateral, CNY.
     pub loss_gross: Stats,
@@ -221,6 +270,9 @@ pub struct LgdResult {
     pub insurance_paid: f64,
     /// Expected fund (and loss-sharing parties') payment per default, CNY.
     pub fund_paid: f64,
+    /// Expected payment of the scheme's public recovery buyer per default (a public outlay;
+    /// 0 without a buyer), CNY, with its standard error.
+    pub buyer_outlay: Estimate,
     /// Mean default time given default, years.
     pub mean_default_years: f64,
     /// Paths simulated (all default scenarios).
@@ -233,6 +285,7 @@ struct Part {
     recovery: Sample,
     gross: Sample,
     net: Sample,
+    buyer: Sample,
     guarantee: f64,
     insurance: f64,
     fund: f64,
@@ -247,6 +300,7 @@ impl Part {
             recovery: Sample::with_capacity(paths),
             gross: Sample::with_capacity(paths),
             net: Sample::with_capacity(paths),
+            buyer: Sample::with_capacity(paths),
             ..Part::default()
         }
     }
@@ -295,18 +349,18 @@ pub fn simulate<C: CollateralModel>(
             let fund = |left: f64| loss.fund_payment(left);
             let mut events = Vec::with_capacity(n);
             draw_defaults(rng, default, pd_tenor, n, &mut events);
-            let mut liquidation = vec![0.0; n];
-            collateral.liquidation_at_defaults(rng, &events, &mut liquidation);
-            for (event, ip) in events.iter().zip(liquidation) {
+            let mut ip = vec![CollateralAtDefault::default(); n];
+            collateral.liquidation_at_defaults(rng, &events, &mut ip);
+            for (event, ip) in events.iter().zip(ip) {
                 let ead = loss.amount * loss.schedule.exposure_in_month(event.month);
-                let ip = ip.max(loss.ip_recovery_floor).max(0.0);
-                let recovery = ip + loss.other_recovery;
-                let gross = (ead - recovery).max(0.0);
+                let after = loss.after_collateral(ead, ip);
+                let gross = after.loss;
                 let layered = loss.layers.apply(gross, &fund);
                 part.ead.push(ead);
-                part.recovery.push(recovery);
+                part.recovery.push(after.recovery);
                 part.gross.push(gross);
                 part.net.push(layered.net.clamp(0.0, gross));
+                part.buyer.push(after.buyer_outlay);
                 part.guarantee += layered.guarantee;
                 part.insurance += layered.insurance;
                 part.fund += layered.fund;
@@ -321,6 +375,7 @@ pub fn simulate<C: CollateralModel>(
         all.recovery.merge(p.recovery);
         all.gross.merge(p.gross);
         all.net.merge(p.net);
+        all.buyer.merge(p.buyer);
         all.guarantee += p.guarantee;
         all.insurance += p.insurance;
         all.fund += p.fund;
@@ -338,6 +393,7 @@ pub fn simulate<C: CollateralModel>(
         guarantee_paid: all.guarantee / n,
         insurance_paid: all.insurance / n,
         fund_paid: all.fund / n,
+        buyer_outlay: all.buyer.mean(),
         mean_default_years: all.years / n,
         paths: settings.paths,
     }
@@ -347,14 +403,27 @@ pub fn simulate<C: CollateralModel>(
 mod tests {
     use super::*;
     use crate::credit::layers::{GuaranteeLayer, InsuranceLayer};
-    use crate::credit::schedule::Repayment;
+    use crate::loss::schedule::Repayment;
     use crate::stats::EventCount;
     use proptest::prelude::*;
 
-    /// Collateral worth `value × exp(σ·I − σ²/2)`: falls with the industry factor.
+    /// Collateral worth `V_d = value × exp(σ·I − σ²/2)` at default (falls with the industry
+    /// factor), sold for `realisation × V_d`.
     struct Lognormal {
         value: f64,
         sigma: f64,
+        realisation: f64,
+    }
+
+    impl Lognormal {
+        /// Sold for its value at default.
+        fn sold_whole(value: f64, sigma: f64) -> Lognormal {
+            Lognormal {
+                value,
+                sigma,
+                realisation: 1.0,
+            }
+        }
     }
 
     impl CollateralModel for Lognormal {
@@ -362,13 +431,25 @@ mod tests {
             &self,
             _: &mut Stream,
             events: &[DefaultEvent],
-            out: &mut [f64],
+            out: &mut [CollateralAtDefault],
         ) {
             for (e, o) in events.iter().zip(out) {
-                let z = e.industry_z;
-                *o = self.value * (self.sigma * z - 0.5 * self.sigma * self.sigma).exp();
+                let value = recovery::value_at_default(self.value, self.sigma, e.industry_z);
+                *o = CollateralAtDefault {
+                    value,
+                    sale: self.realisation * value,
+                };
             }
         }
+    }
+
+    /// A scheme that pays nothing but has a public recovery buyer at `share`.
+    fn buyer_scheme(share: f64) -> Scheme {
+        Scheme::from_toml_str(
+            &format!("ratio = 0.0\nrecovery_buyer_share = {share}\n"),
+            "buyer",
+        )
+        .unwrap()
     }
 
     fn model(pd: f64, tenor: u32, s: f64) -> DefaultModel {
@@ -421,14 +502,10 @@ mod tests {
             amount: 1_000_000.0,
             schedule: &schedule,
             other_recovery: 100_000.0,
-            ip_recovery_floor: 0.0,
             layers: Layers::default(),
             fund: None,
         };
-        let fixed = Lognormal {
-            value: 300_000.0,
-            sigma: 0.0,
-        };
+        let fixed = Lognormal::sold_whole(300_000.0, 0.0);
         let r = simulate(
             &model(0.02, 12, 0.5),
             &loss,
@@ -444,20 +521,96 @@ mod tests {
     }
 
     #[test]
+    fn a_public_buyer_pays_its_share_of_the_value_at_default_when_it_beats_the_sale() {
+        let schedule = Schedule::new(Repayment::Bullet, 12, 0.05);
+        let no_buyer = buyer_scheme(0.0);
+        let buyer = buyer_scheme(0.5);
+        let run = |other_recovery, fund| {
+            let loss = LossModel {
+                amount: 1_000_000.0,
+                schedule: &schedule,
+                other_recovery,
+                layers: Layers::default(),
+                fund,
+            };
+            // Worth 800,000 at default, sold for 200,000; the buyer offers 400,000.
+            let ip = Lognormal {
+                value: 800_000.0,
+                sigma: 0.0,
+                realisation: 0.25,
+            };
+            let settings = LgdSettings {
+                paths: 500,
+                seed: 2,
+            };
+            simulate(&model(0.02, 12, 0.5), &loss, &ip, settings)
+        };
+        let sold = run(0.0, Some(&no_buyer));
+        assert!((sold.lgd_gross.value - 0.8).abs() < 1e-12);
+        assert_eq!(sold.buyer_outlay.value, 0.0);
+        let bought = run(0.0, Some(&buyer));
+        assert!((bought.lgd_gross.value - 0.6).abs() < 1e-12);
+        assert!((bought.buyer_outlay.value - 400_000.0).abs() < 1e-6);
+        // Other collateral counts first: the buyer pays only what is still owed.
+        let topped_up = run(700_000.0, Some(&buyer));
+        assert_eq!(topped_up.lgd_gross.value, 0.0);
+        assert_eq!(topped_up.recovery.mean, 1_000_000.0);
+        assert!((topped_up.buyer_outlay.value - 300_000.0).abs() < 1e-6);
+        // A loan the scheme does not cover has no buyer.
+        assert_eq!(run(0.0, None), sold);
+    }
+
+    #[test]
+    fn the_buyer_pays_on_the_value_at_default_not_on_the_appraisal() {
+        // With wrong-way risk the IP is worth less on default paths: for (I, X) normal with
+        // correlation b, E[e^(σI − σ²/2) | X < c] = Φ(c − σ·b) / Φ(c). The sale realises 1 %,
+        // so the buyer's 50 % always wins, and the exposure never caps it.
+        let schedule = Schedule::new(Repayment::Bullet, 24, 0.05);
+        let buyer = buyer_scheme(0.5);
+        let loss = LossModel {
+            amount: 1e12,
+            schedule: &schedule,
+            other_recovery: 0.0,
+            layers: Layers::default(),
+            fund: Some(&buyer),
+        };
+        let ip = Lognormal {
+            value: 1_000_000.0,
+            sigma: 0.4,
+            realisation: 0.01,
+        };
+        let m = model(0.03, 24, 1.0);
+        let r = simulate(
+            &m,
+            &loss,
+            &ip,
+            LgdSettings {
+                paths: 20_000,
+                seed: 4,
+            },
+        );
+        let pd = m.pd_tenor();
+        let c = normal::inverse_cdf(pd);
+        let exact = 0.5 * 1_000_000.0 * normal::cdf(c - 0.4 * m.industry_beta()) / pd;
+        assert!(
+            r.buyer_outlay.agrees_with(exact),
+            "{:?} vs {exact}",
+            r.buyer_outlay
+        );
+        assert!(exact < 0.5 * 1_000_000.0 - 10.0 * r.buyer_outlay.stderr);
+    }
+
+    #[test]
     fn wrong_way_risk_raises_lgd() {
         let schedule = Schedule::new(Repayment::Bullet, 24, 0.05);
         let loss = LossModel {
             amount: 1_000_000.0,
             schedule: &schedule,
             other_recovery: 0.0,
-            ip_recovery_floor: 0.0,
             layers: Layers::default(),
             fund: None,
         };
-        let c = Lognormal {
-            value: 800_000.0,
-            sigma: 0.4,
-        };
+        let c = Lognormal::sold_whole(800_000.0, 0.4);
         let settings = LgdSettings {
             paths: 8000,
             seed: 3,
@@ -479,14 +632,10 @@ mod tests {
             amount: 2_000_000.0,
             schedule: &schedule,
             other_recovery: 0.0,
-            ip_recovery_floor: 0.0,
             layers: Layers::default(),
             fund: None,
         };
-        let c = Lognormal {
-            value: 1_000_000.0,
-            sigma: 0.5,
-        };
+        let c = Lognormal::sold_whole(1_000_000.0, 0.5);
         let run = |threads| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -530,20 +679,24 @@ mod tests {
                 insurance: Some(InsuranceLayer { cover_share: cover, limit }),
             };
             let zero_ratio = Scheme::from_toml_str("ratio = 0.0\n", "zero").unwrap();
+            let (buyer, idle_buyer) = (buyer_scheme(0.5), buyer_scheme(0.0));
             let base = LossModel {
                 amount: 1_000_000.0,
                 schedule: &schedule,
                 other_recovery: 0.0,
-                ip_recovery_floor: 0.0,
                 layers,
                 fund: None,
             };
-            let c = Lognormal { value, sigma };
+            let c = Lognormal::sold_whole(value, sigma);
             let m = model(pd, tenor, 0.5);
             let settings = LgdSettings { paths: 300, seed: 17 };
             let r = simulate(&m, &base, &c, settings);
             prop_assert!(r.lgd_net.value <= r.lgd_gross.value + 1e-12);
             prop_assert!(r.lgd_gross.value <= 1.0 + 1e-12 && r.lgd_net.value >= 0.0);
+            // Recovery never exceeds the exposure: EAD = recovery + loss on every path.
+            prop_assert!(
+                (r.ead.mean - r.recovery.mean - r.loss_gross.mean).abs() <= 1e-6 * r.ead.mean
+            );
             // More collateral never raises LGD (same seed, common random numbers).
             let more = simulate(&m, &LossModel { other_recovery: extra, ..base }, &c, settings);
             prop_assert!(more.lgd_gross.value <= r.lgd_gross.value + 1e-12);
@@ -551,6 +704,17 @@ mod tests {
             // A fund ratio of 0 leaves the LGD after guarantee and insurance unchanged.
             let zero = simulate(&m, &LossModel { fund: Some(&zero_ratio), ..base }, &c, settings);
             prop_assert_eq!(zero.lgd_net, r.lgd_net);
+            prop_assert_eq!(zero.buyer_outlay.value, 0.0);
+            // A buyer draws nothing: one that never bids changes nothing, and one that bids
+            // never raises the LGD and pays at most the exposure.
+            let idle = simulate(&m, &LossModel { fund: Some(&idle_buyer), ..base }, &c, settings);
+            prop_assert_eq!(&idle, &zero);
+            let bought = simulate(&m, &LossModel { fund: Some(&buyer), ..base }, &c, settings);
+            prop_assert!(bought.lgd_gross.value <= zero.lgd_gross.value + 1e-12);
+            prop_assert!(bought.lgd_net.value <= zero.lgd_net.value + 1e-12);
+            prop_assert!(bought.buyer_outlay.value >= 0.0);
+            prop_assert!(bought.buyer_outlay.value <= bought.ead.mean + 1e-6);
+            prop_assert!(bought.recovery.mean <= bought.ead.mean + 1e-6);
         }
     }
 }

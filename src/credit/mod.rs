@@ -20,7 +20,6 @@ pub mod pricing;
 pub mod score;
 pub mod scorecard;
 
-pub use crate::loss::{normal, schedule};
 pub use params::CreditParams;
 pub use score::{
     ScoreError, ScoreResult, ScoreSettings, ScoringParams, score_application, score_with,

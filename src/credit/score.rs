@@ -8,9 +8,10 @@
 //! 3. one-year PD from the scorecard with the portfolio's value score as an input, the master
 //!    grade, the tenor PD ([`super::scorecard`], [`super::master_scale`]);
 //! 4. scheme eligibility and the green channel ([`super::eligibility`]);
-//! 5. LGD Monte Carlo conditional on default (stream domain `Credit`), with the liquidation
-//!    value of the pledged IP at the default time under the same factors as the default
-//!    ([`super::lgd`]); the fund layer only when the loan is eligible for the scheme;
+//! 5. LGD Monte Carlo conditional on default (stream domain `Credit`), with the value and the
+//!    liquidation proceeds of the pledged IP at the default time under the same factors as the
+//!    default ([`super::lgd`]); the fund layer, and the scheme's public recovery buyer (a
+//!    share of the IP's value at default), only when the loan is eligible for the scheme;
 //! 6. `expected_loss = PD_tenor × EAD × lgd_net`; Basel IRB capital with the SME adjustment
 //!    (sales = revenue) and maturity = tenor, on `lgd_net` (guarantee, insurance and fund
 //!    recognised as loss mitigation in the LGD, a simplification of Basel's substitution
@@ -37,10 +38,11 @@ use super::master_scale;
 use super::params::CreditParams;
 use super::pledge::{self, AssetPledge};
 use super::pricing::{self, Pricing, PricingInputs};
-use super::schedule::{Repayment, Schedule};
 use super::scorecard::{self, Contribution};
 use crate::asset::{Asset, AssetKind, AssetStatus, Date, Industry};
 use crate::input::InputErrors;
+use crate::loss::CollateralAtDefault;
+use crate::loss::schedule::{Repayment, Schedule};
 use crate::model::Model;
 use crate::money::Money;
 use crate::rng::Stream;
@@ -308,9 +310,14 @@ enum PledgedCollateral {
 }
 
 impl CollateralModel for PledgedCollateral {
-    fn liquidation_at_defaults(&self, rng: &mut Stream, events: &[DefaultEvent], out: &mut [f64]) {
+    fn liquidation_at_defaults(
+        &self,
+        rng: &mut Stream,
+        events: &[DefaultEvent],
+        out: &mut [CollateralAtDefault],
+    ) {
         match self {
-            PledgedCollateral::None => out.fill(0.0),
+            PledgedCollateral::None => out.fill(CollateralAtDefault::default()),
             PledgedCollateral::Portfolio(valuer) => {
                 let states: Vec<DefaultState> = events
                     .iter()
@@ -452,16 +459,6 @@ pub fn score_with(
         ))
     };
     let fund = scheme.filter(|_| eligibility.eligible);
-    let realisable_appraised: f64 = valued
-        .assets
-        .iter()
-        .zip(assets)
-        .filter(|(_, a)| a.status().is_in_force() && !a.encumbrances().already_pledged)
-        .map(|(v, _)| v.appraised_value.to_f64())
-        .sum();
-    let ip_recovery_floor = fund
-        .and_then(|s| s.recovery_buyer_share)
-        .map_or(0.0, |floor| floor * realisable_appraised);
     let other_recovery =
         app.other_collateral.to_f64() * (1.0 - credit.default_model.other_collateral_haircut);
     let schedule = Schedule::new(loan.repayment, loan.tenor_months, loan.annual_rate.get());
@@ -481,7 +478,6 @@ pub fn score_with(
             amount: loan.amount.to_f64(),
             schedule: &schedule,
             other_recovery,
-            ip_recovery_floor,
             layers,
             fund,
         },

@@ -243,12 +243,6 @@ pub fn logistic(x: f64) -> f64 {
     }
 }
 
-/// Probability of default within `tenor_months` from the one-year PD:
-/// `1 − (1 − pd_1y)^(tenor/12)`.
-pub fn tenor_pd(pd_1y: f64, tenor_months: u32) -> f64 {
-    1.0 - (1.0 - pd_1y).powf(f64::from(tenor_months) / 12.0)
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -300,13 +294,6 @@ pub(crate) mod tests {
         assert!((600.0 + pts - s.points).abs() < 1e-9);
         assert_eq!(s.contributions[0].feature, "overdue_events_24m");
         assert!((s.pd_1y - logistic(s.logit)).abs() < 1e-15);
-    }
-
-    #[test]
-    fn tenor_pd_compounds_the_annual_pd() {
-        assert!((tenor_pd(0.02, 12) - 0.02).abs() < 1e-15);
-        assert!((tenor_pd(0.02, 36) - (1.0 - 0.98f64.powi(3))).abs() < 1e-15);
-        assert!((tenor_pd(0.02, 6) - (1.0 - 0.98f64.sqrt())).abs() < 1e-15);
     }
 
     proptest! {

@@ -106,10 +106,7 @@ impl FundModel {
                 realisation_beta: l.realisation_beta,
                 realisation_mean: l.realisation_mean,
                 industry_factor_volatility: c.industry_factor_volatility,
-                sale_terms: crate::loss::SaleTerms {
-                    min_realisation: l.recovery_floor,
-                    disposal_cost: l.disposal_cost,
-                },
+                sale_terms: l.sale_terms(),
                 discount_rate,
             },
         })

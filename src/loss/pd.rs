@@ -70,6 +70,9 @@ mod tests {
     fn tenor_pd_compounds_the_annual_pd() {
         assert!((tenor_pd(0.02, 12) - 0.02).abs() < 1e-15);
         assert!((tenor_pd(0.02, 24) - (1.0 - 0.98f64 * 0.98)).abs() < 1e-15);
+        assert!((tenor_pd(0.02, 36) - (1.0 - 0.98f64.powi(3))).abs() < 1e-15);
+        // A part year compounds too: six months is 1 − √(1 − PD).
+        assert!((tenor_pd(0.02, 6) - (1.0 - 0.98f64.sqrt())).abs() < 1e-15);
         assert_eq!(tenor_pd(0.02, 0), 0.0);
     }
 
@@ -87,5 +90,17 @@ mod tests {
         assert!((basel_correlation(0.5, None) - 0.12).abs() < 1e-6);
         assert!((basel_correlation(0.5, Some(5.0)) - 0.08).abs() < 1e-6);
         assert_eq!(sme_adjustment(60.0), 0.0);
+    }
+
+    #[test]
+    fn sme_adjustment_at_the_clamp_ends() {
+        assert!((sme_adjustment(5.0) + 0.04).abs() < 1e-15);
+        assert!((sme_adjustment(1.0) + 0.04).abs() < 1e-15);
+        assert!(sme_adjustment(50.0).abs() < 1e-15);
+        assert!(sme_adjustment(80.0).abs() < 1e-15);
+        assert!((sme_adjustment(27.5) + 0.02).abs() < 1e-15);
+        let plain = basel_correlation(0.01, None);
+        assert!((basel_correlation(0.01, Some(5.0)) - (plain - 0.04)).abs() < 1e-15);
+        assert!((basel_correlation(0.01, Some(50.0)) - plain).abs() < 1e-15);
     }
 }

@@ -34,6 +34,16 @@ pub fn distressed_sale(value: f64, realisation: f64, terms: SaleTerms, discount:
     value * realisation.max(terms.min_realisation) * (1.0 - terms.disposal_cost) * discount
 }
 
+/// The collateral of a defaulted loan on one path: steps 1 and 2 of the model, what
+/// [`recover`] needs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CollateralAtDefault {
+    /// `V_d`, the collateral's value on the path at the default date, CNY.
+    pub value: f64,
+    /// Proceeds of its distressed sale, valued at the default date ([`distressed_sale`]), CNY.
+    pub sale: f64,
+}
+
 /// What a defaulted loan recovers and what a public buyer paid for it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Recovery {

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::input::InputErrors;
+use crate::loss;
 use crate::money::Money;
 use crate::scheme::{Scheme, SubsidyRules};
 
@@ -157,6 +158,10 @@ pub struct Book {
     pub loans: Vec<LoanSpec>,
 }
 
+/// Sales (EUR m) at which the Basel SME adjustment is largest (−0.04): the book's firms are
+/// taken as the smallest.
+const SMALLEST_SME_SALES_EUR_M: f64 = 5.0;
+
 /// Asset correlation of the one-factor model.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -164,7 +169,8 @@ pub enum Correlation {
     /// One ρ for every loan.
     Fixed(f64),
     /// Basel IRB corporate correlation with the SME adjustment at sales of EUR 5 m (the
-    /// smallest firms): `0.12·w + 0.24·(1−w) − 0.04`, `w = (1−e^(−50 PD))/(1−e^(−50))`.
+    /// smallest firms): `0.12·w + 0.24·(1−w) − 0.04`, `w = (1−e^(−50 PD))/(1−e^(−50))`
+    /// (`loss::pd::basel_correlation`, as credit's capital uses it).
     BaselSme,
 }
 
@@ -174,8 +180,7 @@ impl Correlation {
         match self {
             Correlation::Fixed(r) => r,
             Correlation::BaselSme => {
-                let w = (1.0 - (-50.0 * pd).exp()) / (1.0 - (-50.0f64).exp());
-                0.12 * w + 0.24 * (1.0 - w) - 0.04
+                loss::pd::basel_correlation(pd, Some(SMALLEST_SME_SALES_EUR_M))
             }
         }
     }

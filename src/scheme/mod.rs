@@ -173,7 +173,10 @@ pub struct Scheme {
     pub liability_limited_to_balance: bool,
     /// Whether recoveries after an NPL-stage claim flow back to the fund.
     pub recoveries: Recoveries,
-    /// A public buyer pays up to this share of the appraised collateral (Korea: 0.5).
+    /// A public recovery buyer offers this share of the pledged collateral's value at the
+    /// default date (its own appraisal, made at purchase; Korea: 0.5).
+    // Loan scoring applies it so (`credit::lgd` through `loss::recovery::recover`); the fund
+    // engine still floors its recovery at this share of the appraised value.
     pub recovery_buyer_share: Option<f64>,
     /// Enrolled principal may not exceed this multiple of the fund's balance.
     pub leverage_limit: Option<f64>,
@@ -219,7 +222,7 @@ pub struct RawScheme {
     pub eu_cap: Option<RawEuCap>,
     /// Loss split.
     pub loss_split: Option<RawLossSplit>,
-    /// Public recovery buyer floor (share of appraised collateral).
+    /// Public recovery buyer's offer, a share of the collateral's value at default.
     pub recovery_buyer_share: Option<f64>,
     /// Leverage limit (may also sit in the scenario's `[fund]` block).
     pub leverage_limit: Option<f64>,

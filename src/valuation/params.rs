@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::asset::{Asset, AssetKind, Industry};
 use crate::input::{FieldPath, InputErrors, Problems};
+use crate::loss::SaleTerms;
 use crate::model::Model;
 use crate::money::{Money, Rate};
 
@@ -55,8 +56,10 @@ pub struct RawLiquidation {
     pub disposal_delay_months_max: f64,
     /// Disposal costs as a share of the sale price.
     pub disposal_cost: f64,
-    /// Recovery floor as a share of the value on the path (0 = off).
-    pub recovery_floor: f64,
+    /// Floor on the realisation fraction (SPEC §2: a sale never realises less than this share
+    /// of the value at default); optional, default 0 (no floor).
+    #[serde(default)]
+    pub min_realisation: f64,
 }
 
 /// One industry's parameters as written.
@@ -393,8 +396,18 @@ pub struct LiquidationParams {
     pub delay_max_years: f64,
     /// Disposal cost share, in [0, 1].
     pub disposal_cost: f64,
-    /// Recovery floor share, in [0, 1].
-    pub recovery_floor: f64,
+    /// Floor on the realisation fraction, in [0, 1] (0: none).
+    pub min_realisation: f64,
+}
+
+impl LiquidationParams {
+    /// The terms of the distressed sale for `loss::recovery::distressed_sale`.
+    pub fn sale_terms(&self) -> SaleTerms {
+        SaleTerms {
+            min_realisation: self.min_realisation,
+            disposal_cost: self.disposal_cost,
+        }
+    }
 }
 
 /// Score weights and scales, validated (weights non-negative, degree weights sum to 1).
@@ -533,7 +546,7 @@ impl RawValuationParams {
             "must be >= disposal_delay_months_min",
         );
         unit(&mut p, lq.disposal_cost, &lat.field("disposal_cost"));
-        unit(&mut p, lq.recovery_floor, &lat.field("recovery_floor"));
+        unit(&mut p, lq.min_realisation, &lat.field("min_realisation"));
         let k = if ok_sd {
             var_max / (lq.realisation_sd * lq.realisation_sd) - 1.0
         } else {
@@ -546,7 +559,7 @@ impl RawValuationParams {
             delay_min_years: lq.disposal_delay_months_min / 12.0,
             delay_max_years: lq.disposal_delay_months_max / 12.0,
             disposal_cost: lq.disposal_cost,
-            recovery_floor: lq.recovery_floor,
+            min_realisation: lq.min_realisation,
         };
 
         let iat = at.field("industry");
@@ -1052,6 +1065,38 @@ mod tests {
             err.to_string().contains(
                 "valuation.industry.biomedicine.royalty_rate: must be in [0, 1], got 1.5"
             )
+        );
+    }
+
+    #[test]
+    fn min_realisation_is_optional_and_the_old_recovery_floor_is_refused() {
+        let default = ValuationParams::embedded_default();
+        assert_eq!(
+            default.liquidation().sale_terms(),
+            SaleTerms {
+                min_realisation: 0.0,
+                disposal_cost: 0.10,
+            }
+        );
+        let model = |text: String| {
+            let model = Model::from_toml_str(&text, crate::model::ModelOrigin::Inline).unwrap();
+            ValuationParams::from_model(&model)
+        };
+        let text = crate::model::DEFAULT_MODEL_TOML;
+        let line = "min_realisation = 0.0\n";
+        assert!(text.contains(line));
+        let without = model(text.replace(line, "")).unwrap();
+        assert_eq!(without.liquidation().min_realisation, 0.0);
+        let floored = model(text.replace(line, "min_realisation = 0.3\n")).unwrap();
+        assert_eq!(floored.liquidation().sale_terms().min_realisation, 0.3);
+        let old = model(text.replace(line, "recovery_floor = 0.3\n")).unwrap_err();
+        assert!(old.to_string().contains("recovery_floor"), "{old}");
+        let mut r = raw();
+        r.liquidation.min_realisation = 1.5;
+        let err = r.validate().unwrap_err();
+        assert!(
+            err.has_path("valuation.liquidation.min_realisation"),
+            "{err}"
         );
     }
 

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::*;
 use crate::asset::{AssetKind, Industry, RawAsset, parse_csv, parse_json};
 use crate::input::FieldPath;
+use crate::loss::CollateralAtDefault;
 use crate::stats::Sample;
 
 fn sample() -> Vec<Asset> {
@@ -279,9 +280,11 @@ fn the_portable_liquidation_lanes_give_the_same_bits_as_the_vectorised_ones() {
     let states = default_states(2 * valuer::LIQUIDATION_LANES + 5, v.borrower_industry());
     let run = |v: PortfolioValuer| {
         let mut rng = crate::rng::stream(8, crate::rng::Domain::Credit, 0);
-        let mut out = vec![0.0; states.len()];
+        let mut out = vec![CollateralAtDefault::default(); states.len()];
         v.liquidation_given_each(&mut rng, &states, &mut out);
-        out.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        out.iter()
+            .flat_map(|x| [x.value.to_bits(), x.sale.to_bits()])
+            .collect::<Vec<_>>()
     };
     let portable = run(v.clone().with_vectors(crate::cpu::Vectors::Portable));
     assert!(portable.iter().any(|b| f64::from_bits(*b) > 0.0));
@@ -310,7 +313,7 @@ fn liquidation_at_default_at_time_zero_is_expected_value_times_the_sale_factor()
         * mean_discount;
     let mut rng = crate::rng::stream(5, crate::rng::Domain::Credit, 0);
     let s: Sample = (0..20_000)
-        .map(|_| v.liquidation_at_default(&mut rng, 0.0, 0.0))
+        .map(|_| v.liquidation_at_default(&mut rng, 0.0, 0.0).sale)
         .collect();
     let est = s.mean();
     assert!(est.agrees_with(exact), "{est:?} vs {exact}");
@@ -324,7 +327,7 @@ fn liquidation_at_default_falls_with_the_borrowers_industry_factor() {
     let mean = |z: f64| {
         let mut rng = crate::rng::stream(9, crate::rng::Domain::Credit, 0);
         (0..4000)
-            .map(|_| v.liquidation_at_default(&mut rng, 2.0, z))
+            .map(|_| v.liquidation_at_default(&mut rng, 2.0, z).sale)
             .sum::<f64>()
             / 4000.0
     };
@@ -332,7 +335,10 @@ fn liquidation_at_default_falls_with_the_borrowers_industry_factor() {
     assert!(down < 0.6 * up, "{down} vs {up}");
     // Past every asset's life nothing is left.
     let mut rng = crate::rng::stream(9, crate::rng::Domain::Credit, 0);
-    assert_eq!(v.liquidation_at_default(&mut rng, 30.0, 0.0), 0.0);
+    assert_eq!(
+        v.liquidation_at_default(&mut rng, 30.0, 0.0),
+        CollateralAtDefault::default()
+    );
 }
 
 #[test]
@@ -388,4 +394,23 @@ fn an_appraisal_is_the_valuation_without_its_quantiles() {
         moments(&full.portfolio.liquidation_value)
     );
     assert_eq!(brief.value_score, full.portfolio.value_score);
+}
+
+#[test]
+fn a_realisation_floor_of_one_without_costs_or_delay_sells_at_value() {
+    // `min_realisation` floors the Beta fraction (`loss::recovery::distressed_sale`): at 1,
+    // with no disposal cost or delay, the sale factor is exactly 1 on every path.
+    let mut raw = RawValuationParams::from_model(&crate::model::Model::embedded_default()).unwrap();
+    raw.liquidation.min_realisation = 1.0;
+    raw.liquidation.disposal_cost = 0.0;
+    raw.liquidation.disposal_delay_months_min = 0.0;
+    raw.liquidation.disposal_delay_months_max = 0.0;
+    let p = raw.validate().unwrap();
+    let v = PortfolioValuer::new(&sample(), &p, DEFAULT_AS_OF).unwrap();
+    let sim = v.simulate(3, 300).unwrap();
+    assert_eq!(
+        sim.portfolio_liquidation.values(),
+        sim.portfolio_value.values()
+    );
+    assert!(sim.portfolio_value.values().iter().any(|x| *x > 0.0));
 }

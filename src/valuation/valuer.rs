@@ -34,6 +34,7 @@ use super::exp::exp_pair;
 use super::params::{LiquidationParams, ValuationParams};
 use crate::asset::{Asset, AssetStatus, Date, Industry};
 use crate::cpu::Vectors;
+use crate::loss::{self, CollateralAtDefault};
 use crate::rng::beta::Beta;
 use crate::rng::{Stream, normal, unit_pair};
 
@@ -778,27 +779,32 @@ impl PortfolioValuer {
         }
     }
 
-    /// One path's factor turning value into liquidation proceeds:
-    /// `max(realisation, floor) × (1 − disposal cost) × (1 + r)^(−delay)`.
+    /// One path's factor turning value into liquidation proceeds: the distressed sale of a
+    /// value of 1 ([`loss::recovery::distressed_sale`]),
+    /// `max(realisation, min_realisation) × (1 − disposal cost) × (1 + r)^(−delay)`, with the
+    /// realisation fraction ([`Beta`]) and the delay (uniform) drawn here. The kernel keeps
+    /// the factor apart from the value so that one draw serves every asset of the lot.
     fn liquidation_factor(&self, rng: &mut Stream) -> f64 {
         let f = self.realisation.sample(rng);
         let u: f64 = rng.random();
         let lq = &self.liquidation;
         let delay = lq.delay_min_years + u * (lq.delay_max_years - lq.delay_min_years);
-        f.max(lq.recovery_floor) * (1.0 - lq.disposal_cost) * (-self.log_discount * delay).exp()
+        let discount = (-self.log_discount * delay).exp();
+        loss::recovery::distressed_sale(1.0, f, lq.sale_terms(), discount)
     }
 
-    /// One path of the portfolio's liquidation value (CNY) if the borrower defaults
-    /// `default_years` after the valuation date and the borrower's industry factor over that
-    /// period is `industry_z` (standard normal; the default model uses the same draw:
-    /// wrong-way risk). The common factor and the other industries' factors are drawn from
-    /// `rng`; see [`liquidation_given`](PortfolioValuer::liquidation_given) to pass them too.
+    /// One path of the portfolio's value and liquidation proceeds (CNY, at the default date)
+    /// if the borrower defaults `default_years` after the valuation date and the borrower's
+    /// industry factor over that period is `industry_z` (standard normal; the default model
+    /// uses the same draw: wrong-way risk). The common factor and the other industries'
+    /// factors are drawn from `rng`; see [`liquidation_given`](PortfolioValuer::liquidation_given)
+    /// to pass them too.
     pub fn liquidation_at_default(
         &self,
         rng: &mut Stream,
         default_years: f64,
         industry_z: f64,
-    ) -> f64 {
+    ) -> CollateralAtDefault {
         let common_z = normal::one(rng);
         self.liquidation_given(
             rng,
@@ -811,24 +817,26 @@ impl PortfolioValuer {
         )
     }
 
-    /// One path of the portfolio's liquidation value (CNY, at the default date) in the given
-    /// default state: [`liquidation_given_each`](PortfolioValuer::liquidation_given_each) for
-    /// one state.
-    pub fn liquidation_given(&self, rng: &mut Stream, state: &DefaultState) -> f64 {
-        let mut out = [0.0];
+    /// One path of the portfolio's value and liquidation proceeds (CNY, at the default date)
+    /// in the given default state:
+    /// [`liquidation_given_each`](PortfolioValuer::liquidation_given_each) for one state.
+    pub fn liquidation_given(&self, rng: &mut Stream, state: &DefaultState) -> CollateralAtDefault {
+        let mut out = [CollateralAtDefault::default()];
         self.liquidation_given_each(rng, std::slice::from_ref(state), &mut out);
         out[0]
     }
 
-    /// The portfolio's liquidation value (CNY, at the default date) in each default state,
-    /// one path per state: `out[p]` for `states[p]`. The value at default is the appraisal a
+    /// The portfolio at the borrower's default in each default state, one path per state:
+    /// `out[p]` for `states[p]`, its value `V_d` and its liquidation proceeds (CNY, at the
+    /// default date; SPEC §2 steps 1 and 2). The value at default is the appraisal a
     /// buyer would make then: each surviving asset's expected discounted future cash flows
     /// given its revenue at default, whose log moved by
     /// `(g − σ²/2)·T + σ·√T·(a·common_z + b·industry factor + idiosyncratic)`. An asset that
     /// was invalidated (hazard, or a pending request decided against it), whose life ended, or
-    /// whose income has fallen below its fee is worth nothing. Then the lot is sold at a Beta
-    /// realisation fraction (or the recovery floor), less disposal costs, after the disposal
-    /// delay, discounted to the default date.
+    /// whose income has fallen below its fee is worth nothing. Then the lot is sold
+    /// ([`loss::recovery::distressed_sale`]): at a Beta realisation fraction (at least
+    /// `min_realisation`), less disposal costs, after the disposal delay, discounted to the
+    /// default date. The proceeds are `V_d ×` one path's sale factor.
     ///
     /// States are taken [`LIQUIDATION_LANES`] at a time, asset by asset across the states (as
     /// the valuation kernel runs across pairs). Draw layout of each group of states: per
@@ -843,7 +851,7 @@ impl PortfolioValuer {
         &self,
         rng: &mut Stream,
         states: &[DefaultState],
-        out: &mut [f64],
+        out: &mut [CollateralAtDefault],
     ) {
         assert_eq!(states.len(), out.len(), "one output per default state");
         let mut lanes = LiquidationLanes::new(self.vectors);
@@ -871,8 +879,11 @@ impl PortfolioValuer {
                 let periods = &self.periods[plan.first..plan.first + plan.periods];
                 lanes.add_asset(plan, periods, self.ln_partial_factor);
             }
-            for (o, total) in out.iter_mut().zip(&lanes.total[..m]) {
-                *o = total * self.liquidation_factor(rng);
+            for (o, &value) in out.iter_mut().zip(&lanes.total[..m]) {
+                *o = CollateralAtDefault {
+                    value,
+                    sale: value * self.liquidation_factor(rng),
+                };
             }
         }
     }
@@ -973,8 +984,9 @@ mod tests {
         }
     }
 
-    /// The liquidation value at a default time `T > 0` given the factors, against its closed
-    /// form for one invention patent whose income dwarfs its fees (so it never lapses):
+    /// The value and the liquidation value at a default time `T > 0` given the factors, against
+    /// their closed forms for one invention patent whose income dwarfs its fees (so it never
+    /// lapses):
     /// `E = e^(−μT) · tail_k · e^(κT) · e^((g − σ²/2)T + σ√T·(a·C + b·I) + σ²T·idio²/2) · E[sale]`
     /// (survival against the hazard, the idiosyncratic shock integrated out, and the sale
     /// factor `E[fraction] · (1 − cost) · E[(1+r)^(−delay)]` with the delay uniform).
@@ -995,7 +1007,7 @@ mod tests {
         let plan = &v.plans[0];
         assert!(plan.hazard > 0.0 && plan.idio > 0.0 && plan.sigma > 0.0);
         let lq = params.liquidation();
-        assert_eq!(lq.recovery_floor, 0.0);
+        assert_eq!(lq.min_realisation, 0.0);
         let r = v.log_discount;
         let (d0, d1) = (lq.delay_min_years, lq.delay_max_years);
         let sale =
@@ -1011,17 +1023,20 @@ mod tests {
             let tail = v.periods[plan.first + (t as usize)].tail;
             let systematic = v.common_loading * common_z + v.group_loading[plan.group] * industry_z;
             let log_r = plan.log_drift * t + plan.sigma * t.sqrt() * systematic;
-            let exact = (-plan.hazard * t).exp()
+            let value = (-plan.hazard * t).exp()
                 * tail
                 * (plan.kappa * t).exp()
-                * (log_r + 0.5 * plan.sigma * plan.sigma * t * plan.idio * plan.idio).exp()
-                * sale;
+                * (log_r + 0.5 * plan.sigma * plan.sigma * t * plan.idio * plan.idio).exp();
+            let exact = value * sale;
             let states = vec![state; 40_000];
-            let mut out = vec![0.0; states.len()];
+            let mut out = vec![CollateralAtDefault::default(); states.len()];
             let mut rng = crate::rng::stream(12, crate::rng::Domain::Credit, 0);
             v.liquidation_given_each(&mut rng, &states, &mut out);
-            let est = out.into_iter().collect::<Sample>().mean();
+            assert!(out.iter().all(|o| 0.0 <= o.sale && o.sale <= o.value));
+            let est = out.iter().map(|o| o.sale).collect::<Sample>().mean();
             assert!(est.agrees_with(exact), "T = {t}: {est:?} vs {exact}");
+            let est = out.iter().map(|o| o.value).collect::<Sample>().mean();
+            assert!(est.agrees_with(value), "T = {t}: value {est:?} vs {value}");
         }
     }
 
