@@ -211,7 +211,9 @@ fn sweep_gives_one_row_per_grid_point_in_json_and_csv() {
     assert_eq!(code, 0, "{err}");
     let lines: Vec<&str> = out.lines().filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 7, "{out}");
-    assert!(lines[0].starts_with("scheme.ratio,fund.initial_capital,seed,paths,shortfall_probability"));
+    assert!(
+        lines[0].starts_with("scheme.ratio,fund.initial_capital,seed,paths,shortfall_probability")
+    );
     assert!(lines[1].starts_with("0.2,500000,"), "{}", lines[1]);
 }
 
