@@ -42,14 +42,7 @@ pub(crate) struct Loan {
     pub(crate) eligible: bool,
     /// Appraised collateral: amount / pledge rate.
     pub(crate) appraised: f64,
-    /// Terms as given (reported through `DrawnRun::book_loans`).
-    pub(crate) repayment: Repayment,
-    pub(crate) annual_rate: f64,
-    pub(crate) pledge_rate: f64,
-    pub(crate) valuation_fee_rate: f64,
-    pub(crate) insurance_premium_rate: f64,
-    /// The firm's name when a loans file gives one.
-    pub(crate) firm_name: Option<String>,
+
     /// Interest subsidy per month while performing (before the per-firm-year cap).
     pub(crate) interest_subsidy_monthly: f64,
     /// Valuation-fee and insurance-premium subsidies paid at origination.
@@ -77,6 +70,19 @@ impl Loan {
     pub(crate) fn end(&self) -> u32 {
         self.start + self.tenor
     }
+}
+
+/// A loan's terms as given, kept apart from [`Loan`] (which the sampler and the ledger read
+/// for every default: kept small) and reported through `DrawnRun::book_loans`.
+#[derive(Clone, Debug)]
+pub(crate) struct Terms {
+    pub(crate) repayment: Repayment,
+    pub(crate) annual_rate: f64,
+    pub(crate) pledge_rate: f64,
+    pub(crate) valuation_fee_rate: f64,
+    pub(crate) insurance_premium_rate: f64,
+    /// The firm's name when a loans file gives one.
+    pub(crate) firm_name: Option<String>,
 }
 
 /// One PD level: its factor loading and the default thresholds the sampler needs.
@@ -116,6 +122,8 @@ pub(crate) struct Bucket {
 #[derive(Clone, Debug)]
 pub(crate) struct Book {
     pub(crate) loans: Vec<Loan>,
+    /// Each loan's terms, in book order.
+    pub(crate) terms: Vec<Terms>,
     pub(crate) levels: Vec<Level>,
     /// The distinct non-bullet repayment schedules of the book.
     pub(crate) schedules: Vec<Schedule>,
@@ -272,6 +280,7 @@ struct Builder<'s> {
     scenario: &'s Scenario,
     lpr: f64,
     loans: Vec<Loan>,
+    terms: Vec<Terms>,
     level_pds: Vec<f64>,
     banks: Vec<String>,
     firms: std::collections::HashMap<String, u32>,
@@ -285,6 +294,7 @@ impl<'s> Builder<'s> {
             scenario,
             lpr: scenario.fund.lpr_1y.unwrap_or(model.lpr_1y),
             loans: Vec::new(),
+            terms: Vec::new(),
             level_pds: Vec::new(),
             banks: Vec::new(),
             firms: std::collections::HashMap::new(),
@@ -393,6 +403,14 @@ impl<'s> Builder<'s> {
                 &subs.insurance_premium,
                 d.amount * terms.insurance_premium_rate,
             );
+        self.terms.push(Terms {
+            repayment,
+            annual_rate: terms.annual_rate,
+            pledge_rate,
+            valuation_fee_rate: terms.valuation_fee_rate,
+            insurance_premium_rate: terms.insurance_premium_rate,
+            firm_name: d.firm.clone(),
+        });
         self.loans.push(Loan {
             amount: d.amount,
             start: d.start,
@@ -404,12 +422,6 @@ impl<'s> Builder<'s> {
             schedule,
             eligible,
             appraised,
-            repayment,
-            annual_rate: terms.annual_rate,
-            pledge_rate,
-            valuation_fee_rate: terms.valuation_fee_rate,
-            insurance_premium_rate: terms.insurance_premium_rate,
-            firm_name: d.firm.clone(),
             interest_subsidy_monthly,
             origination_subsidy,
         });
@@ -501,6 +513,7 @@ impl<'s> Builder<'s> {
         }
         Book {
             loans: self.loans,
+            terms: self.terms,
             levels,
             schedules: self.schedules.into_iter().map(|(_, _, _, s)| s).collect(),
             years,

@@ -58,6 +58,20 @@ pub(crate) struct LedgerPlan<'a> {
     /// capped totals per year.
     static_interest: Vec<f64>,
     static_interest_capped: Vec<f64>,
+    /// With static enrolment: the enrolment outcome of each origination month, in month
+    /// order (the same on every path, so a path adds it instead of visiting every loan).
+    static_months: Vec<StaticMonth>,
+}
+
+/// What enrols (and what is ineligible) in one origination month when enrolment is static.
+#[derive(Clone, Copy, Debug, Default)]
+struct StaticMonth {
+    month: u32,
+    enrolled: f64,
+    principal: f64,
+    ineligible: f64,
+    ineligible_principal: f64,
+    origination_subsidy: f64,
 }
 
 /// A claim waiting for its due month.
@@ -296,6 +310,7 @@ impl<'a> LedgerPlan<'a> {
             static_deltas: Vec::new(),
             static_interest: Vec::new(),
             static_interest_capped: Vec::new(),
+            static_months: Vec::new(),
         };
         if plan.static_enrolment {
             let nb = book.banks.len();
@@ -321,6 +336,31 @@ impl<'a> LedgerPlan<'a> {
             plan.static_deltas = deltas;
             plan.static_interest = acc;
             plan.static_interest_capped = capped;
+            let mut by_month: Vec<StaticMonth> = Vec::new();
+            for &li in &book.originations {
+                let loan = &book.loans[li as usize];
+                if loan.start >= h * 12 {
+                    continue;
+                }
+                if by_month.last().is_none_or(|x| x.month != loan.start) {
+                    by_month.push(StaticMonth {
+                        month: loan.start,
+                        ..StaticMonth::default()
+                    });
+                }
+                let Some(x) = by_month.last_mut() else {
+                    continue;
+                };
+                if loan.eligible {
+                    x.enrolled += 1.0;
+                    x.principal += loan.amount;
+                    x.origination_subsidy += loan.origination_subsidy;
+                } else {
+                    x.ineligible += 1.0;
+                    x.ineligible_principal += loan.amount;
+                }
+            }
+            plan.static_months = by_month;
         }
         plan
     }
@@ -403,8 +443,19 @@ impl<'a> LedgerPlan<'a> {
                 year_paused = s.paused.iter().any(|p| *p);
                 s.npl_base.copy_from_slice(&s.running);
             }
-            // Enrolment.
-            while next_origination < book.originations.len() {
+            // Enrolment: static (the same every path) or loan by loan.
+            if self.static_enrolment {
+                if let Some(x) = self
+                    .static_months
+                    .get(next_origination)
+                    .filter(|x| x.month == m)
+                {
+                    next_origination += 1;
+                    volume += x.principal;
+                    self.add_static_month(s, out, x);
+                }
+            }
+            while !self.static_enrolment && next_origination < book.originations.len() {
                 let li = book.originations[next_origination];
                 let loan = &book.loans[li as usize];
                 if loan.start != m {
@@ -527,6 +578,24 @@ impl<'a> LedgerPlan<'a> {
                 y >= 1 && y < self.horizon_years && base > 0.0 && s.npl_principal[b] / base > t;
             s.npl_principal[b] = 0.0;
         }
+    }
+
+    /// Books a static month's enrolments (the sums of what `enrol` would book loan by loan).
+    fn add_static_month(&self, s: &mut LedgerScratch, out: &mut PathMetrics, x: &StaticMonth) {
+        let y = (x.month / 12) as usize;
+        let row = &mut out.year[y];
+        row[YearMetric::Enrolled] += x.enrolled;
+        row[YearMetric::PrincipalEnrolled] += x.principal;
+        row[YearMetric::Ineligible] += x.ineligible;
+        row[YearMetric::IneligiblePrincipal] += x.ineligible_principal;
+        for p in [Period::Horizon, Period::Lifetime] {
+            let t = out.period(p);
+            t[Total::Enrolled] += x.enrolled;
+            t[Total::CreditEnabled] += x.principal;
+            t[Total::Ineligible] += x.ineligible;
+            t[Total::IneligiblePrincipal] += x.ineligible_principal;
+        }
+        s.origination_subsidies[y] += x.origination_subsidy;
     }
 
     /// Enrols loan `li` at its origination month, or counts its refusal.

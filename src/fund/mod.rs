@@ -398,17 +398,18 @@ impl<'s> DrawnRun<'s> {
         self.book
             .loans
             .iter()
-            .map(|l| BookLoan {
+            .zip(&self.book.terms)
+            .map(|(l, t)| BookLoan {
                 amount: l.amount,
                 start_month: l.start,
                 tenor_months: l.tenor,
-                repayment: l.repayment,
-                annual_rate: l.annual_rate,
+                repayment: t.repayment,
+                annual_rate: t.annual_rate,
                 bank: self.book.banks[l.bank as usize].clone(),
-                firm: l.firm_name.clone(),
-                pledge_rate: l.pledge_rate,
-                valuation_fee_rate: l.valuation_fee_rate,
-                insurance_premium_rate: l.insurance_premium_rate,
+                firm: t.firm_name.clone(),
+                pledge_rate: t.pledge_rate,
+                valuation_fee_rate: t.valuation_fee_rate,
+                insurance_premium_rate: t.insurance_premium_rate,
             })
             .collect()
     }
@@ -429,7 +430,17 @@ fn finish_part(
     parts: Vec<BatchSamples>,
 ) -> FundPart {
     let h = scenario.horizon_years as usize;
-    let mut all = BatchSamples::new(h, 0);
+    // Sized once: growing by doubling would copy and fault in every sample several times.
+    let paths: usize = parts
+        .iter()
+        .map(|p| {
+            p.totals
+                .first()
+                .and_then(|t| t.first())
+                .map_or(0, Sample::len)
+        })
+        .sum();
+    let mut all = BatchSamples::new(h, paths);
     for p in parts {
         all.merge(p);
     }

@@ -73,6 +73,8 @@ pub(crate) struct SamplerScratch {
     defaulted: Vec<u32>,
     stamp: u32,
     factors: Vec<f64>,
+    /// A year's events being put in month order.
+    year: Vec<DefaultEvent>,
 }
 
 impl SamplerScratch {
@@ -81,7 +83,32 @@ impl SamplerScratch {
             defaulted: vec![0; book.loans.len()],
             stamp: 0,
             factors: vec![0.0; book.life_years() * 8],
+            year: Vec::new(),
         }
+    }
+}
+
+/// Puts one year's events in (month, loan) order: a counting sort by month (12 buckets),
+/// then each month's few events by loan (measured: a comparison sort of the whole year was
+/// a tenth of the sampler's time on bench-10k).
+fn month_order(events: &mut [DefaultEvent], year: u32, tmp: &mut Vec<DefaultEvent>) {
+    let mut start = [0usize; 13];
+    for e in events.iter() {
+        start[(e.month - year * 12) as usize + 1] += 1;
+    }
+    for m in 0..12 {
+        start[m + 1] += start[m];
+    }
+    tmp.clear();
+    tmp.extend_from_slice(events);
+    let mut next = start;
+    for e in tmp.iter() {
+        let m = (e.month - year * 12) as usize;
+        events[next[m]] = *e;
+        next[m] += 1;
+    }
+    for m in 0..12 {
+        events[start[m]..start[m + 1]].sort_unstable_by_key(|e| e.loan);
     }
 }
 
@@ -179,7 +206,7 @@ impl<'a> Sampler<'a> {
                     out.push(self.settle(rng, e.loan, month, z));
                 }
             }
-            out[year_start..].sort_unstable_by_key(|d| (d.month, d.loan));
+            month_order(&mut out[year_start..], y as u32, &mut s.year);
         }
     }
 
@@ -188,7 +215,13 @@ impl<'a> Sampler<'a> {
         let l = &self.book.loans[loan as usize];
         let ead = l.exposure_at(&self.book.schedules, month);
         let c = &self.collateral;
-        let value = recovery::value_at_default(l.appraised, c.industry_factor_volatility, z);
+        // The value at default matters to a collateral sale and to a buyer only: a fixed LGD
+        // without a buyer skips its exponential.
+        let value = if self.buyer_share.is_some() || self.lgd == LgdSpec::Collateral {
+            recovery::value_at_default(l.appraised, c.industry_factor_volatility, z)
+        } else {
+            0.0
+        };
         let sale = match self.lgd {
             LgdSpec::Fixed(lgd) => ead * (1.0 - lgd),
             LgdSpec::Collateral => {

@@ -97,7 +97,12 @@ impl Sample {
 
     /// Appends the paths of `later`, which must come after this sample's paths.
     pub fn merge(&mut self, later: Sample) {
-        self.values.extend(later.values);
+        if self.values.is_empty() && self.values.capacity() < later.values.len() {
+            // Take the buffer instead of copying it into a smaller one (the same values).
+            self.values = later.values;
+        } else {
+            self.values.extend(later.values);
+        }
     }
 
     /// Concatenates samples given in path order.
