@@ -265,3 +265,24 @@ fn simulate_writes_a_self_contained_report_in_both_languages() {
     );
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn merge_refuses_parts_of_different_scenarios_that_share_a_name() {
+    let dir = dir_with_scenario();
+    // Same name, seed, paths and capital; another compensation ratio.
+    std::fs::write(
+        dir.path().join("t.toml"),
+        SCENARIO.replace("ratio = 0.5", "ratio = 0.4"),
+    )
+    .unwrap();
+    for (file, shard, out) in [("s.toml", "1/2", "a.json"), ("t.toml", "2/2", "b.json")] {
+        let (code, _, err) = ipledge(
+            dir.path(),
+            &["fund", "simulate", file, "--shard", shard, "--out", out],
+        );
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, _, err) = ipledge(dir.path(), &["fund", "merge", "a.json", "b.json"]);
+    assert_eq!(code, 2, "parts of different scenarios must not merge: {err}");
+    assert!(err.contains("input_sha256"), "{err}");
+}
