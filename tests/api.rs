@@ -578,6 +578,23 @@ async fn fund_simulation_accepts_json_and_rejects_bad_scenarios() {
     )
     .await;
     assert_problem(&r, StatusCode::FORBIDDEN);
+    // A scenario naming a model file: the server runs its own model, so it refuses the key
+    // instead of ignoring it.
+    let mut with_model: Value =
+        serde_json::to_value(toml::from_str::<toml::Value>(ZHONGSHAN).unwrap()).unwrap();
+    with_model["scenario"]["model"] = json!("models/my-bank.toml");
+    let r = call(
+        &f.app,
+        post(
+            "/v1/fund/simulations",
+            &f.bureau,
+            with_model.to_string(),
+            None,
+        ),
+    )
+    .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["path"], "scenario.model", "{}", r.text);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -283,6 +283,9 @@ fn merge_refuses_parts_of_different_scenarios_that_share_a_name() {
         assert_eq!(code, 0, "{err}");
     }
     let (code, _, err) = ipledge(dir.path(), &["fund", "merge", "a.json", "b.json"]);
-    assert_eq!(code, 2, "parts of different scenarios must not merge: {err}");
+    assert_eq!(
+        code, 2,
+        "parts of different scenarios must not merge: {err}"
+    );
     assert!(err.contains("input_sha256"), "{err}");
 }
