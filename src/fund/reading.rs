@@ -12,7 +12,8 @@ use super::result::{Assumptions, PeriodResult, YearResult};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     /// Stable code (`shortfall`, `leverage_binds`, `paused`, `ineligible`, `unpaid`,
-    /// `caps`, `run_off`, `buyer`, `oversized`, `nothing_enrolled`, `not_checked`).
+    /// `caps`, `run_off`, `buyer`, `oversized`, `leverage_after_claims`,
+    /// `balance_near_zero`, `nothing_enrolled`, `not_checked`).
     pub code: String,
     /// The sentence in English.
     pub en: String,
@@ -308,6 +309,22 @@ pub(crate) fn read(
                 ),
             )
         });
+    }
+
+    if fund.leverage_limit.is_none() && lifetime.peak_leverage.p99 > 50.0 {
+        out.push(finding(
+            "balance_near_zero",
+            format!(
+                "With no leverage limit, paid claims bring the balance close to zero on some \
+                 paths: outstanding enrolled exposure reaches {:.0}x the remaining balance (p99; \
+                 mean of the paths' peaks {:.1}x).",
+                lifetime.peak_leverage.p99, lifetime.peak_leverage.mean,
+            ),
+            format!(
+                "未设杠杆上限时，部分路径上补偿支出使基金余额接近于零：在保余额最高达剩余余额的 {:.0} 倍（p99；各路径峰值均值 {:.1} 倍）。",
+                lifetime.peak_leverage.p99, lifetime.peak_leverage.mean,
+            ),
+        ));
     }
 
     if let Some(limit) = fund.leverage_limit {

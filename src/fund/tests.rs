@@ -1002,3 +1002,32 @@ fn steady_uniform_origination_enrols_everything_when_the_limit_covers_a_years_vo
     assert!((0.45..=0.6).contains(&share), "{share}");
     assert!(half.lifetime.peak_leverage.p999 <= 10.0 + 1e-9);
 }
+
+#[test]
+fn the_reading_names_the_binding_constraint() {
+    let codes = |r: &FundResult| r.reading.iter().map(|f| f.code.clone()).collect::<Vec<_>>();
+    let tight = steady(120, 4, "6000000");
+    assert!(
+        codes(&tight).contains(&"leverage_binds".to_string()),
+        "{:?}",
+        codes(&tight)
+    );
+    let roomy = steady(120, 4, "12000000");
+    assert!(!codes(&roomy).contains(&"leverage_binds".to_string()));
+    // Ratio 0: nothing is ever owed, no path falls short, and the reading says so with the
+    // bound rather than a bare 0 ± 0.
+    let shortfall = roomy
+        .reading
+        .iter()
+        .find(|f| f.code == "shortfall")
+        .unwrap();
+    assert!(
+        shortfall.en.starts_with("No path of 50"),
+        "{}",
+        shortfall.en
+    );
+    // Every finding has both languages.
+    for f in tight.reading.iter().chain(&roomy.reading) {
+        assert!(!f.en.is_empty() && !f.zh.is_empty(), "{}", f.code);
+    }
+}
