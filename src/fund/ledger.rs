@@ -439,9 +439,11 @@ impl<'a> LedgerPlan<'a> {
                 annual_used += owed;
                 if let Some(share) = self.eu_share {
                     owed = owed.min((share * volume - eu_used).max(0.0));
-                    eu_used += owed;
                 }
                 let (paid, short) = self.pay(&mut balance, owed);
+                // The EU cap bounds what the fund pays: a claim cut by the balance uses
+                // only what was paid.
+                eu_used += paid;
                 year_short |= short;
                 out.add(in_horizon, Total::Claims, owed);
                 out.add(in_horizon, Total::Paid, paid);
