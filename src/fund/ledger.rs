@@ -516,7 +516,8 @@ impl<'a> LedgerPlan<'a> {
             (paid, paid < owed - SHORT_TOLERANCE * owed.max(1.0))
         } else {
             *balance -= owed;
-            (owed, *balance < -SHORT_TOLERANCE)
+            // Nothing owed is never short, even on a balance already below zero.
+            (owed, owed > 0.0 && *balance < -SHORT_TOLERANCE)
         }
     }
 
