@@ -54,6 +54,9 @@ pub(crate) struct LedgerPlan<'a> {
     static_enrolment: bool,
     /// With static enrolment: the outstanding-exposure deltas per bank and month.
     static_deltas: Vec<f64>,
+    /// With static enrolment: the changes of the number of outstanding loans per bank and
+    /// month.
+    static_counts: Vec<i32>,
     /// With static enrolment: the interest-subsidy accumulators per (year, firm) and the
     /// capped totals per year.
     static_interest: Vec<f64>,
@@ -86,6 +89,11 @@ pub(crate) struct LedgerScratch {
     /// Outstanding enrolled exposure changes per bank and month: `[bank * months + m]`.
     deltas: Vec<f64>,
     running: Vec<f64>,
+    /// Changes of the number of outstanding enrolled loans per bank and month (same layout):
+    /// a bank with none outstanding has exactly zero exposure, whatever the rounding left in
+    /// `running`.
+    counts: Vec<i32>,
+    running_count: Vec<i32>,
     npl_principal: Vec<f64>,
     npl_base: Vec<f64>,
     paused: Vec<bool>,
@@ -109,6 +117,8 @@ impl LedgerScratch {
             stamp: 0,
             deltas: vec![0.0; nb * (plan.months as usize + 1)],
             running: vec![0.0; nb],
+            counts: vec![0; nb * (plan.months as usize + 1)],
+            running_count: vec![0; nb],
             npl_principal: vec![0.0; nb],
             npl_base: vec![0.0; nb],
             paused: vec![false; nb],
@@ -155,12 +165,21 @@ fn schedule_deltas(book: &Book, loan: &Loan, months: usize, deltas: &mut [f64], 
 
 /// Cancels the remaining exposure of an enrolled `loan` defaulting in `month`: from month
 /// `month + 1` on it no longer counts.
-fn cancel_after_default(book: &Book, loan: &Loan, month: u32, months: usize, deltas: &mut [f64]) {
+fn cancel_after_default(
+    book: &Book,
+    loan: &Loan,
+    month: u32,
+    months: usize,
+    (deltas, counts): (&mut [f64], &mut [i32]),
+) {
     let next = month + 1;
     if next >= loan.end() {
         return;
     }
-    let row = &mut deltas[loan.bank as usize * (months + 1)..][..months + 1];
+    let at = loan.bank as usize * (months + 1);
+    counts[at + next as usize] -= 1;
+    counts[at + loan.end() as usize] += 1;
+    let row = &mut deltas[at..][..months + 1];
     match loan.schedule {
         None => {
             row[next as usize] -= loan.amount;
@@ -294,6 +313,7 @@ impl<'a> LedgerPlan<'a> {
             has_interest_subsidy,
             static_enrolment: leverage.is_none() && pause_above.is_none(),
             static_deltas: Vec::new(),
+            static_counts: Vec::new(),
             static_interest: Vec::new(),
             static_interest_capped: Vec::new(),
         };
@@ -301,6 +321,7 @@ impl<'a> LedgerPlan<'a> {
             let nb = book.banks.len();
             let m = months as usize;
             let mut deltas = vec![0.0; nb * (m + 1)];
+            let mut counts = vec![0; nb * (m + 1)];
             let years = (months / 12) as usize;
             let mut acc = vec![
                 0.0;
@@ -312,13 +333,17 @@ impl<'a> LedgerPlan<'a> {
             ];
             let mut capped = vec![0.0; years];
             for loan in book.loans.iter().filter(|l| l.eligible) {
-                deltas[loan.bank as usize * (m + 1) + loan.start as usize] += loan.amount;
+                let at = loan.bank as usize * (m + 1);
+                deltas[at + loan.start as usize] += loan.amount;
+                counts[at + loan.start as usize] += 1;
+                counts[at + loan.end() as usize] -= 1;
                 schedule_deltas(book, loan, m, &mut deltas, 1.0);
                 if has_interest_subsidy {
                     interest_profile(&plan, loan, loan.start, 1.0, &mut acc, &mut capped);
                 }
             }
             plan.static_deltas = deltas;
+            plan.static_counts = counts;
             plan.static_interest = acc;
             plan.static_interest_capped = capped;
         }
@@ -357,15 +382,18 @@ impl<'a> LedgerPlan<'a> {
         }
         if self.static_enrolment {
             s.deltas.copy_from_slice(&self.static_deltas);
+            s.counts.copy_from_slice(&self.static_counts);
             s.interest.copy_from_slice(&self.static_interest);
             s.interest_capped
                 .copy_from_slice(&self.static_interest_capped);
         } else {
             s.deltas.iter_mut().for_each(|v| *v = 0.0);
+            s.counts.iter_mut().for_each(|v| *v = 0);
             s.interest.iter_mut().for_each(|v| *v = 0.0);
             s.interest_capped.iter_mut().for_each(|v| *v = 0.0);
         }
         s.running.iter_mut().for_each(|v| *v = 0.0);
+        s.running_count.iter_mut().for_each(|v| *v = 0);
         s.npl_principal.iter_mut().for_each(|v| *v = 0.0);
         s.npl_base.iter_mut().for_each(|v| *v = 0.0);
         s.paused.iter_mut().for_each(|v| *v = false);
@@ -395,8 +423,13 @@ impl<'a> LedgerPlan<'a> {
                 year_short = false;
                 year_paused = false;
             }
-            for (b, r) in s.running.iter_mut().enumerate() {
+            for (b, (r, c)) in s.running.iter_mut().zip(&mut s.running_count).enumerate() {
                 *r += s.deltas[b * (months + 1) + m as usize];
+                *c += s.counts[b * (months + 1) + m as usize];
+                if *c == 0 {
+                    // Rounding must not leave exposure behind the last loan.
+                    *r = 0.0;
+                }
             }
             if m % 12 == 0 {
                 self.year_start_pauses(s, y);
@@ -589,6 +622,8 @@ impl<'a> LedgerPlan<'a> {
         s.enrolled[li as usize] = s.stamp;
         let months = self.months as usize;
         s.running[loan.bank as usize] += loan.amount;
+        s.running_count[loan.bank as usize] += 1;
+        s.counts[loan.bank as usize * (months + 1) + loan.end() as usize] -= 1;
         s.npl_base[loan.bank as usize] += loan.amount;
         schedule_deltas(self.book, loan, months, &mut s.deltas, 1.0);
         if self.has_interest_subsidy {
@@ -635,7 +670,7 @@ impl<'a> LedgerPlan<'a> {
             loan,
             e.month,
             self.months as usize,
-            &mut s.deltas,
+            (&mut s.deltas, &mut s.counts),
         );
         if self.has_interest_subsidy {
             interest_profile(
