@@ -61,6 +61,7 @@ pub(crate) struct LedgerPlan<'a> {
     /// capped totals per year.
     static_interest: Vec<f64>,
     static_interest_capped: Vec<f64>,
+    static_interest_accruing: Vec<i32>,
 }
 
 /// A claim waiting for its due month.
@@ -104,6 +105,9 @@ pub(crate) struct LedgerScratch {
     recoveries: VecDeque<Recovery>,
     interest: Vec<f64>,
     interest_capped: Vec<f64>,
+    /// Per year, the enrolled loans accruing an interest subsidy in it: with none, the year's
+    /// interest subsidy is exactly zero, whatever the rounding left in `interest_capped`.
+    interest_accruing: Vec<i32>,
     origination_subsidies: Vec<f64>,
 }
 
@@ -133,6 +137,7 @@ impl LedgerScratch {
                 Vec::new()
             },
             interest_capped: vec![0.0; years],
+            interest_accruing: vec![0; years],
             origination_subsidies: vec![0.0; years],
         }
     }
@@ -217,14 +222,14 @@ fn accrue_interest(
 }
 
 /// Accrues (sign 1) or takes back (sign −1) a loan's interest subsidy for its performing
-/// months in `[from, loan end)`.
+/// months in `[from, loan end)`, and counts per year the loans that accrue in it.
 fn interest_profile(
     plan: &LedgerPlan,
     loan: &Loan,
     from: u32,
     sign: f64,
     acc: &mut [f64],
-    capped: &mut [f64],
+    (capped, accruing): (&mut [f64], &mut [i32]),
 ) {
     if loan.interest_subsidy_monthly <= 0.0 {
         return;
@@ -234,6 +239,12 @@ fn interest_profile(
     for y in from / 12..loan.end().div_ceil(12).min(years) {
         let m = months_in_year(from.max(loan.start), loan.end(), y);
         if m > 0 {
+            if sign > 0.0 {
+                accruing[y as usize] += 1;
+            } else if months_in_year(loan.start, from, y) == 0 {
+                // Taken back for the whole year: it no longer accrues in it.
+                accruing[y as usize] -= 1;
+            }
             accrue_interest(
                 acc,
                 capped,
@@ -316,6 +327,7 @@ impl<'a> LedgerPlan<'a> {
             static_counts: Vec::new(),
             static_interest: Vec::new(),
             static_interest_capped: Vec::new(),
+            static_interest_accruing: Vec::new(),
         };
         if plan.static_enrolment {
             let nb = book.banks.len();
@@ -332,6 +344,7 @@ impl<'a> LedgerPlan<'a> {
                 }
             ];
             let mut capped = vec![0.0; years];
+            let mut accruing = vec![0; years];
             for loan in book.loans.iter().filter(|l| l.eligible) {
                 let at = loan.bank as usize * (m + 1);
                 deltas[at + loan.start as usize] += loan.amount;
@@ -339,13 +352,21 @@ impl<'a> LedgerPlan<'a> {
                 counts[at + loan.end() as usize] -= 1;
                 schedule_deltas(book, loan, m, &mut deltas, 1.0);
                 if has_interest_subsidy {
-                    interest_profile(&plan, loan, loan.start, 1.0, &mut acc, &mut capped);
+                    interest_profile(
+                        &plan,
+                        loan,
+                        loan.start,
+                        1.0,
+                        &mut acc,
+                        (&mut capped, &mut accruing),
+                    );
                 }
             }
             plan.static_deltas = deltas;
             plan.static_counts = counts;
             plan.static_interest = acc;
             plan.static_interest_capped = capped;
+            plan.static_interest_accruing = accruing;
         }
         plan
     }
@@ -386,11 +407,14 @@ impl<'a> LedgerPlan<'a> {
             s.interest.copy_from_slice(&self.static_interest);
             s.interest_capped
                 .copy_from_slice(&self.static_interest_capped);
+            s.interest_accruing
+                .copy_from_slice(&self.static_interest_accruing);
         } else {
             s.deltas.iter_mut().for_each(|v| *v = 0.0);
             s.counts.iter_mut().for_each(|v| *v = 0);
             s.interest.iter_mut().for_each(|v| *v = 0.0);
             s.interest_capped.iter_mut().for_each(|v| *v = 0.0);
+            s.interest_accruing.iter_mut().for_each(|v| *v = 0);
         }
         s.running.iter_mut().for_each(|v| *v = 0.0);
         s.running_count.iter_mut().for_each(|v| *v = 0);
@@ -506,7 +530,12 @@ impl<'a> LedgerPlan<'a> {
             // Subsidies at the year end.
             if m % 12 == 11 {
                 let yi = y as usize;
-                let subsidies = s.origination_subsidies[yi] + s.interest_capped[yi];
+                let interest = if s.interest_accruing[yi] > 0 {
+                    s.interest_capped[yi]
+                } else {
+                    0.0
+                };
+                let subsidies = s.origination_subsidies[yi] + interest;
                 if subsidies != 0.0 {
                     out.add(in_horizon, Total::Subsidies, subsidies);
                     if self.subsidies_from_fund {
@@ -633,7 +662,7 @@ impl<'a> LedgerPlan<'a> {
                 loan.start,
                 1.0,
                 &mut s.interest,
-                &mut s.interest_capped,
+                (&mut s.interest_capped, &mut s.interest_accruing),
             );
         }
     }
@@ -679,7 +708,7 @@ impl<'a> LedgerPlan<'a> {
                 e.month,
                 -1.0,
                 &mut s.interest,
-                &mut s.interest_capped,
+                (&mut s.interest_capped, &mut s.interest_accruing),
             );
         }
         let (base, recovery_rate) = if self.pro_rata {
