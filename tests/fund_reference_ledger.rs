@@ -11,6 +11,19 @@
 //! The scheme's own rule functions (`part_compensation`, the caps, the EU cap share, the loss
 //! split's other parties) are shared on purpose; everything else is written here.
 //!
+//! Readings where the text leaves a choice (each agrees with the kernel):
+//! * pro-rata recoveries flow back only after an NPL-stage claim (SPEC: "recoveries after an
+//!   NPL-stage claim"); a final-loss claim is on the loss, already net of recoveries;
+//! * a claim or subsidy of 0 is never short, even on a negative balance;
+//! * a layer's and the scheme's annual-cap usage is what the cut left (owed before the EU cap
+//!   and the balance); the EU cap's usage is what was paid (the text says so);
+//! * the valuation-fee and insurance-premium caps apply per loan, as the text's "an enrolled
+//!   loan adds its origination subsidies"; SPEC calls them caps per firm-year, which is the
+//!   same for generated loans (one firm each) but not for a loans file naming one firm twice
+//!   in a year (not exercised here: `NoFiles`);
+//! * shortfall comparisons are exact (`paid < owed`, balance `< 0`); the kernel forgives a
+//!   remainder below 1e-9 relative as rounding, which no generated case has reached.
+//!
 //! Run: `CARGO_BUILD_JOBS=1 cargo test --test fund_reference_ledger`.
 
 use std::collections::{BTreeSet, HashMap};
