@@ -54,10 +54,14 @@ pub(crate) struct LedgerPlan<'a> {
     static_enrolment: bool,
     /// With static enrolment: the outstanding-exposure deltas per bank and month.
     static_deltas: Vec<f64>,
+    /// With static enrolment: the changes of the number of outstanding loans per bank and
+    /// month.
+    static_counts: Vec<i32>,
     /// With static enrolment: the interest-subsidy accumulators per (year, firm) and the
     /// capped totals per year.
     static_interest: Vec<f64>,
     static_interest_capped: Vec<f64>,
+    static_interest_accruing: Vec<i32>,
     /// With static enrolment: the enrolment outcome of each origination month, in month
     /// order (the same on every path, so a path adds it instead of visiting every loan).
     static_months: Vec<StaticMonth>,
@@ -100,6 +104,11 @@ pub(crate) struct LedgerScratch {
     /// Outstanding enrolled exposure changes per bank and month: `[bank * months + m]`.
     deltas: Vec<f64>,
     running: Vec<f64>,
+    /// Changes of the number of outstanding enrolled loans per bank and month (same layout):
+    /// a bank with none outstanding has exactly zero exposure, whatever the rounding left in
+    /// `running`.
+    counts: Vec<i32>,
+    running_count: Vec<i32>,
     npl_principal: Vec<f64>,
     npl_base: Vec<f64>,
     paused: Vec<bool>,
@@ -110,6 +119,9 @@ pub(crate) struct LedgerScratch {
     recoveries: VecDeque<Recovery>,
     interest: Vec<f64>,
     interest_capped: Vec<f64>,
+    /// Per year, the enrolled loans accruing an interest subsidy in it: with none, the year's
+    /// interest subsidy is exactly zero, whatever the rounding left in `interest_capped`.
+    interest_accruing: Vec<i32>,
     origination_subsidies: Vec<f64>,
 }
 
@@ -123,6 +135,8 @@ impl LedgerScratch {
             stamp: 0,
             deltas: vec![0.0; nb * (plan.months as usize + 1)],
             running: vec![0.0; nb],
+            counts: vec![0; nb * (plan.months as usize + 1)],
+            running_count: vec![0; nb],
             npl_principal: vec![0.0; nb],
             npl_base: vec![0.0; nb],
             paused: vec![false; nb],
@@ -137,6 +151,7 @@ impl LedgerScratch {
                 Vec::new()
             },
             interest_capped: vec![0.0; years],
+            interest_accruing: vec![0; years],
             origination_subsidies: vec![0.0; years],
         }
     }
@@ -169,12 +184,21 @@ fn schedule_deltas(book: &Book, loan: &Loan, months: usize, deltas: &mut [f64], 
 
 /// Cancels the remaining exposure of an enrolled `loan` defaulting in `month`: from month
 /// `month + 1` on it no longer counts.
-fn cancel_after_default(book: &Book, loan: &Loan, month: u32, months: usize, deltas: &mut [f64]) {
+fn cancel_after_default(
+    book: &Book,
+    loan: &Loan,
+    month: u32,
+    months: usize,
+    (deltas, counts): (&mut [f64], &mut [i32]),
+) {
     let next = month + 1;
     if next >= loan.end() {
         return;
     }
-    let row = &mut deltas[loan.bank as usize * (months + 1)..][..months + 1];
+    let at = loan.bank as usize * (months + 1);
+    counts[at + next as usize] -= 1;
+    counts[at + loan.end() as usize] += 1;
+    let row = &mut deltas[at..][..months + 1];
     match loan.schedule {
         None => {
             row[next as usize] -= loan.amount;
@@ -212,14 +236,14 @@ fn accrue_interest(
 }
 
 /// Accrues (sign 1) or takes back (sign −1) a loan's interest subsidy for its performing
-/// months in `[from, loan end)`.
+/// months in `[from, loan end)`, and counts per year the loans that accrue in it.
 fn interest_profile(
     plan: &LedgerPlan,
     loan: &Loan,
     from: u32,
     sign: f64,
     acc: &mut [f64],
-    capped: &mut [f64],
+    (capped, accruing): (&mut [f64], &mut [i32]),
 ) {
     if loan.interest_subsidy_monthly <= 0.0 {
         return;
@@ -229,6 +253,12 @@ fn interest_profile(
     for y in from / 12..loan.end().div_ceil(12).min(years) {
         let m = months_in_year(from.max(loan.start), loan.end(), y);
         if m > 0 {
+            if sign > 0.0 {
+                accruing[y as usize] += 1;
+            } else if months_in_year(loan.start, from, y) == 0 {
+                // Taken back for the whole year: it no longer accrues in it.
+                accruing[y as usize] -= 1;
+            }
             accrue_interest(
                 acc,
                 capped,
@@ -308,14 +338,17 @@ impl<'a> LedgerPlan<'a> {
             has_interest_subsidy,
             static_enrolment: leverage.is_none() && pause_above.is_none(),
             static_deltas: Vec::new(),
+            static_counts: Vec::new(),
             static_interest: Vec::new(),
             static_interest_capped: Vec::new(),
             static_months: Vec::new(),
+            static_interest_accruing: Vec::new(),
         };
         if plan.static_enrolment {
             let nb = book.banks.len();
             let m = months as usize;
             let mut deltas = vec![0.0; nb * (m + 1)];
+            let mut counts = vec![0; nb * (m + 1)];
             let years = (months / 12) as usize;
             let mut acc = vec![
                 0.0;
@@ -326,16 +359,29 @@ impl<'a> LedgerPlan<'a> {
                 }
             ];
             let mut capped = vec![0.0; years];
+            let mut accruing = vec![0; years];
             for loan in book.loans.iter().filter(|l| l.eligible) {
-                deltas[loan.bank as usize * (m + 1) + loan.start as usize] += loan.amount;
+                let at = loan.bank as usize * (m + 1);
+                deltas[at + loan.start as usize] += loan.amount;
+                counts[at + loan.start as usize] += 1;
+                counts[at + loan.end() as usize] -= 1;
                 schedule_deltas(book, loan, m, &mut deltas, 1.0);
                 if has_interest_subsidy {
-                    interest_profile(&plan, loan, loan.start, 1.0, &mut acc, &mut capped);
+                    interest_profile(
+                        &plan,
+                        loan,
+                        loan.start,
+                        1.0,
+                        &mut acc,
+                        (&mut capped, &mut accruing),
+                    );
                 }
             }
             plan.static_deltas = deltas;
+            plan.static_counts = counts;
             plan.static_interest = acc;
             plan.static_interest_capped = capped;
+            plan.static_interest_accruing = accruing;
             let mut by_month: Vec<StaticMonth> = Vec::new();
             for &li in &book.originations {
                 let loan = &book.loans[li as usize];
@@ -397,15 +443,21 @@ impl<'a> LedgerPlan<'a> {
         }
         if self.static_enrolment {
             s.deltas.copy_from_slice(&self.static_deltas);
+            s.counts.copy_from_slice(&self.static_counts);
             s.interest.copy_from_slice(&self.static_interest);
             s.interest_capped
                 .copy_from_slice(&self.static_interest_capped);
+            s.interest_accruing
+                .copy_from_slice(&self.static_interest_accruing);
         } else {
             s.deltas.iter_mut().for_each(|v| *v = 0.0);
+            s.counts.iter_mut().for_each(|v| *v = 0);
             s.interest.iter_mut().for_each(|v| *v = 0.0);
             s.interest_capped.iter_mut().for_each(|v| *v = 0.0);
+            s.interest_accruing.iter_mut().for_each(|v| *v = 0);
         }
         s.running.iter_mut().for_each(|v| *v = 0.0);
+        s.running_count.iter_mut().for_each(|v| *v = 0);
         s.npl_principal.iter_mut().for_each(|v| *v = 0.0);
         s.npl_base.iter_mut().for_each(|v| *v = 0.0);
         s.paused.iter_mut().for_each(|v| *v = false);
@@ -435,8 +487,13 @@ impl<'a> LedgerPlan<'a> {
                 year_short = false;
                 year_paused = false;
             }
-            for (b, r) in s.running.iter_mut().enumerate() {
+            for (b, (r, c)) in s.running.iter_mut().zip(&mut s.running_count).enumerate() {
                 *r += s.deltas[b * (months + 1) + m as usize];
+                *c += s.counts[b * (months + 1) + m as usize];
+                if *c == 0 {
+                    // Rounding must not leave exposure behind the last loan.
+                    *r = 0.0;
+                }
             }
             if m % 12 == 0 {
                 self.year_start_pauses(s, y);
@@ -490,9 +547,11 @@ impl<'a> LedgerPlan<'a> {
                 annual_used += owed;
                 if let Some(share) = self.eu_share {
                     owed = owed.min((share * volume - eu_used).max(0.0));
-                    eu_used += owed;
                 }
                 let (paid, short) = self.pay(&mut balance, owed);
+                // The EU cap bounds what the fund pays: a claim cut by the balance uses
+                // only what was paid.
+                eu_used += paid;
                 year_short |= short;
                 out.add(in_horizon, Total::Claims, owed);
                 out.add(in_horizon, Total::Paid, paid);
@@ -522,7 +581,12 @@ impl<'a> LedgerPlan<'a> {
             // Subsidies at the year end.
             if m % 12 == 11 {
                 let yi = y as usize;
-                let subsidies = s.origination_subsidies[yi] + s.interest_capped[yi];
+                let interest = if s.interest_accruing[yi] > 0 {
+                    s.interest_capped[yi]
+                } else {
+                    0.0
+                };
+                let subsidies = s.origination_subsidies[yi] + interest;
                 if subsidies != 0.0 {
                     out.add(in_horizon, Total::Subsidies, subsidies);
                     if self.subsidies_from_fund {
@@ -565,7 +629,8 @@ impl<'a> LedgerPlan<'a> {
             (paid, paid < owed - SHORT_TOLERANCE * owed.max(1.0))
         } else {
             *balance -= owed;
-            (owed, *balance < -SHORT_TOLERANCE)
+            // Nothing owed is never short, even on a balance already below zero.
+            (owed, owed > 0.0 && *balance < -SHORT_TOLERANCE)
         }
     }
 
@@ -655,6 +720,8 @@ impl<'a> LedgerPlan<'a> {
         s.enrolled[li as usize] = s.stamp;
         let months = self.months as usize;
         s.running[loan.bank as usize] += loan.amount;
+        s.running_count[loan.bank as usize] += 1;
+        s.counts[loan.bank as usize * (months + 1) + loan.end() as usize] -= 1;
         s.npl_base[loan.bank as usize] += loan.amount;
         schedule_deltas(self.book, loan, months, &mut s.deltas, 1.0);
         if self.has_interest_subsidy {
@@ -664,7 +731,7 @@ impl<'a> LedgerPlan<'a> {
                 loan.start,
                 1.0,
                 &mut s.interest,
-                &mut s.interest_capped,
+                (&mut s.interest_capped, &mut s.interest_accruing),
             );
         }
     }
@@ -701,7 +768,7 @@ impl<'a> LedgerPlan<'a> {
             loan,
             e.month,
             self.months as usize,
-            &mut s.deltas,
+            (&mut s.deltas, &mut s.counts),
         );
         if self.has_interest_subsidy {
             interest_profile(
@@ -710,7 +777,7 @@ impl<'a> LedgerPlan<'a> {
                 e.month,
                 -1.0,
                 &mut s.interest,
-                &mut s.interest_capped,
+                (&mut s.interest_capped, &mut s.interest_accruing),
             );
         }
         let (base, recovery_rate) = if self.pro_rata {
