@@ -361,16 +361,24 @@ impl<'s> Builder<'s> {
         Some((self.schedules.len() - 1) as u32)
     }
 
+    /// Whether `annual_rate` is within the ceiling `cap` at the run's LPR (the scheme's rule).
+    fn rate_allowed(&self, cap: &crate::scheme::RateCap, annual_rate: f64) -> bool {
+        use crate::money::Rate;
+        Rate::new(annual_rate)
+            .ok()
+            .zip(Rate::new(self.lpr).ok())
+            .is_some_and(|(rate, lpr)| cap.allows(rate, lpr))
+    }
+
     /// Whether a loan passes the scheme's eligibility rules that a book loan carries the data
     /// for: loan amount, tenor and the rate ceiling.
     fn eligible(&self, amount: f64, tenor: u32, annual_rate: f64) -> bool {
         let rules = &self.scenario.scheme.eligibility;
         let amount_ok = rules.max_loan.is_none_or(|m| amount <= m.to_f64() + 1e-9);
         let tenor_ok = rules.max_tenor_months.is_none_or(|t| tenor <= t);
-        let rate_ok = rules.rate_cap.is_none_or(|c| {
-            crate::money::Rate::new(self.lpr)
-                .is_ok_and(|lpr| annual_rate <= c.max_rate(lpr) + 1e-12)
-        });
+        let rate_ok = rules
+            .rate_cap
+            .is_none_or(|c| self.rate_allowed(&c, annual_rate));
         amount_ok && tenor_ok && rate_ok
     }
 
@@ -383,10 +391,9 @@ impl<'s> Builder<'s> {
         let appraised = d.amount / pledge_rate;
         let subs = &self.scenario.subsidies;
         let interest_subsidy_monthly = subs.interest.as_ref().map_or(0.0, |i| {
-            let eligible = i.rate_ceiling.is_none_or(|c| {
-                crate::money::Rate::new(self.lpr)
-                    .is_ok_and(|lpr| terms.annual_rate <= c.max_rate(lpr) + 1e-12)
-            });
+            let eligible = i
+                .rate_ceiling
+                .is_none_or(|c| self.rate_allowed(&c, terms.annual_rate));
             if eligible {
                 d.amount * (i.share * terms.annual_rate + i.rate_points) / 12.0
             } else {

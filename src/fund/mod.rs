@@ -145,6 +145,17 @@ impl BatchSamples {
     }
 }
 
+/// Runs `path` for each of a batch's `n` paths (it fills the path's metrics) and collects them.
+fn collect_batch(h: usize, n: usize, mut path: impl FnMut(&mut PathMetrics)) -> BatchSamples {
+    let mut m = PathMetrics::new(h);
+    let mut out = BatchSamples::new(h, n);
+    for _ in 0..n {
+        path(&mut m);
+        out.push(&m);
+    }
+    out
+}
+
 /// The default events of every path of one batch.
 #[derive(Clone, Debug, Default)]
 struct BatchEvents {
@@ -368,13 +379,11 @@ impl<'s> DrawnRun<'s> {
             .par_iter()
             .map(|b| {
                 let mut scratch = LedgerScratch::new(&plan);
-                let mut m = PathMetrics::new(h);
-                let mut out = BatchSamples::new(h, b.ends.len());
-                for events in b.paths() {
-                    plan.run(events, &mut scratch, &mut m);
-                    out.push(&m);
-                }
-                out
+                let mut paths = b.paths();
+                collect_batch(h, b.ends.len(), |m| {
+                    let events = paths.next().unwrap_or_default();
+                    plan.run(events, &mut scratch, m);
+                })
             })
             .collect();
         finish_part(
@@ -488,14 +497,11 @@ pub fn simulate_part(scenario: &Scenario, settings: &Settings) -> Result<FundPar
         |batch, rng| {
             let mut sampler_scratch = SamplerScratch::new(&book);
             let mut ledger_scratch = LedgerScratch::new(&plan);
-            let mut m = PathMetrics::new(h);
-            let mut out = BatchSamples::new(h, batch.len());
             let mut events = Vec::new();
-            for _ in 0..batch.len() {
+            let out = collect_batch(h, batch.len(), |m| {
                 sampler.sample_path(rng, &mut sampler_scratch, &mut events);
-                plan.run(&events, &mut ledger_scratch, &mut m);
-                out.push(&m);
-            }
+                plan.run(&events, &mut ledger_scratch, m);
+            });
             if let Some(progress) = settings.progress {
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
             }
