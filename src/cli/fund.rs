@@ -18,8 +18,16 @@ use crate::scenario::{Scenario, ScenarioError};
 pub enum FundCommand {
     /// Simulate a scenario's fund over its horizon (SPEC §4 result JSON).
     Simulate(SimulateArgs),
-    /// The smallest initial capital whose horizon shortfall probability is at most a target.
+    /// The smallest initial capital that enrols the book and keeps the lifetime shortfall
+    /// probability at most a target.
     Size(super::fund_tools::SizeArgs),
+    /// The largest multiple of the planned book the scenario's capital carries.
+    Capacity(super::fund_decide::CapacityArgs),
+    /// One book and one draw of defaults under several schemes, side by side.
+    Compare(super::fund_decide::CompareArgs),
+    /// The policy point (ratio, caps, leverage, pause, capital, book multiple) maximising an
+    /// objective under a lifetime shortfall target and an optional budget.
+    Optimise(super::fund_decide::OptimiseArgs),
     /// A grid over scenario keys: one simulation and one row per point.
     Sweep(super::fund_tools::SweepArgs),
     /// Merge shard parts into exactly the unsharded result.
@@ -92,6 +100,9 @@ pub fn run(command: FundCommand) -> Result<(), CliError> {
     match command {
         FundCommand::Simulate(args) => simulate(&args),
         FundCommand::Size(args) => super::fund_tools::size(&args),
+        FundCommand::Capacity(args) => super::fund_decide::capacity(&args),
+        FundCommand::Compare(args) => super::fund_decide::compare(&args),
+        FundCommand::Optimise(args) => super::fund_decide::optimise(&args),
         FundCommand::Sweep(args) => super::fund_tools::sweep(&args),
         FundCommand::Merge(args) => super::fund_tools::merge(&args),
     }

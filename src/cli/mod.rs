@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod fund;
+pub mod fund_decide;
 pub mod fund_tools;
 pub mod score;
 #[cfg(feature = "server")]

@@ -140,6 +140,45 @@ pub(crate) struct Book {
     /// Eligibility rules of the scheme that the book could not be checked against (no data
     /// in the book), by name.
     pub(crate) unchecked_rules: Vec<&'static str>,
+    /// Each loan's place in a book of copies (`fund capacity`, `book.multiple`), book order.
+    pub(crate) replicas: Vec<Replica>,
+    /// Loans per copy of each group (each cohort, then the loans file).
+    pub(crate) group_sizes: Vec<u32>,
+}
+
+/// Where a loan stands in a book of several copies of the planned one: its group (a cohort,
+/// or the loans file) and its order in that group. The book at multiple `m` holds the loans
+/// of each group whose order is below `round(m × group size)`: whole copies first, then the
+/// next copy's loans in a spread order (bit-reversed positions), so a partial copy's loans
+/// are spread over its origination months rather than bunched at the start.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Replica {
+    pub(crate) group: u32,
+    pub(crate) order: u32,
+}
+
+/// The order in which a partial copy takes a group's `n` loans: loan `i` comes `rank[i]`-th,
+/// positions taken in bit-reversed order (0, n/2, n/4, 3n/4, …).
+fn spread_ranks(n: u32) -> Vec<u32> {
+    let mut rank = vec![0u32; n as usize];
+    if n <= 1 {
+        return rank;
+    }
+    let bits = 32 - (n - 1).leading_zeros();
+    let mut next = 0u32;
+    for j in 0..(1u64 << bits) {
+        let r = (j as u32).reverse_bits() >> (32 - bits);
+        if r < n {
+            rank[r as usize] = next;
+            next += 1;
+        }
+    }
+    rank
+}
+
+/// Loans of a group of `size` loans per copy at book multiple `multiple`.
+pub(crate) fn loans_at_multiple(size: u32, multiple: f64) -> u64 {
+    (f64::from(size) * multiple).round().max(0.0) as u64
 }
 
 fn pick<T: Clone>(rng: &mut Stream, table: &[(T, f64)]) -> T {
@@ -214,45 +253,146 @@ struct LoanTerms {
 impl Book {
     /// Builds the book of `scenario` for `seed`.
     pub(crate) fn build(scenario: &Scenario, seed: u64, model: &FundModel) -> Book {
-        let mut rng = stream(seed, BOOK_DOMAIN, 0);
-        let mult = scenario.risk.pd_multiplier;
+        Book::build_copies(scenario, seed, model, 1, true)
+    }
+
+    /// Builds `copies` copies of the book of `scenario` for `seed`: copy 0 is the book of
+    /// [`Book::build`]; copy `k` draws its cohorts' loans from its own stream `k` and repeats
+    /// the loans file (its named firms become other firms, `name#k+1`). `buckets`: group the
+    /// loans for the sampler (a book only handed to the ledger does not need them).
+    pub(crate) fn build_copies(
+        scenario: &Scenario,
+        seed: u64,
+        model: &FundModel,
+        copies: u32,
+        buckets: bool,
+    ) -> Book {
         let mut builder = Builder::new(scenario, model);
-        for cohort in &scenario.book.cohorts {
-            let pds = cohort_pds(&cohort.pd_1y, model);
-            for i in 0..cohort.count {
-                let month = match cohort.origination {
-                    Origination::Start => 0,
-                    Origination::Uniform => (12 * u64::from(i) / u64::from(cohort.count)) as u32,
+        let pds: Vec<Vec<(f64, f64)>> = scenario
+            .book
+            .cohorts
+            .iter()
+            .map(|c| cohort_pds(&c.pd_1y, model))
+            .collect();
+        let mut ranks: Vec<Vec<u32>> = scenario
+            .book
+            .cohorts
+            .iter()
+            .map(|c| spread_ranks(c.count))
+            .collect();
+        ranks.push(spread_ranks(scenario.book.loans.len() as u32));
+        builder.group_sizes = ranks.iter().map(|r| r.len() as u32).collect();
+        let mult = scenario.risk.pd_multiplier;
+        for copy in 0..copies.max(1) {
+            let mut rng = stream(seed, BOOK_DOMAIN, u64::from(copy));
+            for (g, cohort) in scenario.book.cohorts.iter().enumerate() {
+                for i in 0..cohort.count {
+                    let month = match cohort.origination {
+                        Origination::Start => 0,
+                        Origination::Uniform => {
+                            (12 * u64::from(i) / u64::from(cohort.count)) as u32
+                        }
+                    };
+                    let amt = amount(&mut rng, &cohort.amount);
+                    let tenor = pick(&mut rng, &cohort.tenor_months);
+                    let pd = pick(&mut rng, &pds[g]);
+                    let industry = pick(&mut rng, &cohort.industry);
+                    let bank = pick(&mut rng, &cohort.bank);
+                    builder.replica = Replica {
+                        group: g as u32,
+                        order: copy * cohort.count + ranks[g][i as usize],
+                    };
+                    builder.push(
+                        LoanDraw {
+                            start: (cohort.year - 1) * 12 + month,
+                            amount: amt,
+                            tenor,
+                            pd: (pd * mult).min(MAX_PD),
+                            industry: industry.index() as u8,
+                            bank,
+                            firm: None,
+                        },
+                        cohort.repayment,
+                        cohort.pledge_rate,
+                        LoanTerms {
+                            annual_rate: cohort.annual_rate,
+                            valuation_fee_rate: cohort.valuation_fee_rate,
+                            insurance_premium_rate: cohort.insurance_premium_rate,
+                        },
+                    );
+                }
+            }
+            let g = scenario.book.cohorts.len();
+            let n = scenario.book.loans.len() as u32;
+            for (i, l) in scenario.book.loans.iter().enumerate() {
+                builder.replica = Replica {
+                    group: g as u32,
+                    order: copy * n + ranks[g][i],
                 };
-                let amt = amount(&mut rng, &cohort.amount);
-                let tenor = pick(&mut rng, &cohort.tenor_months);
-                let pd = pick(&mut rng, &pds);
-                let industry = pick(&mut rng, &cohort.industry);
-                let bank = pick(&mut rng, &cohort.bank);
-                builder.push(
-                    LoanDraw {
-                        start: (cohort.year - 1) * 12 + month,
-                        amount: amt,
-                        tenor,
-                        pd: (pd * mult).min(MAX_PD),
-                        industry: industry.index() as u8,
-                        bank,
-                        firm: None,
-                    },
-                    cohort.repayment,
-                    cohort.pledge_rate,
-                    LoanTerms {
-                        annual_rate: cohort.annual_rate,
-                        valuation_fee_rate: cohort.valuation_fee_rate,
-                        insurance_premium_rate: cohort.insurance_premium_rate,
-                    },
-                );
+                builder.push_explicit(l, mult, copy);
             }
         }
-        for l in &scenario.book.loans {
-            builder.push_explicit(l, mult);
+        builder.finish(buckets)
+    }
+
+    /// The book at `multiple` of the planned one, from a book of enough copies, with the map
+    /// from this book's loan indices to the sub-book's (`u32::MAX`: not in it). `None` when
+    /// every loan is in.
+    pub(crate) fn at_multiple(&self, multiple: f64) -> Option<(Book, Vec<u32>)> {
+        let limits: Vec<u64> = self
+            .group_sizes
+            .iter()
+            .map(|&n| loans_at_multiple(n, multiple))
+            .collect();
+        let keep = |r: &Replica| u64::from(r.order) < limits[r.group as usize];
+        if self.replicas.iter().all(keep) {
+            return None;
         }
-        builder.finish()
+        let mut map = vec![u32::MAX; self.loans.len()];
+        let mut loans = Vec::new();
+        let mut terms = Vec::new();
+        let mut replicas = Vec::new();
+        for (i, r) in self.replicas.iter().enumerate() {
+            if keep(r) {
+                map[i] = loans.len() as u32;
+                loans.push(self.loans[i].clone());
+                terms.push(self.terms[i].clone());
+                replicas.push(*r);
+            }
+        }
+        let originations = self
+            .originations
+            .iter()
+            .filter_map(|&i| (map[i as usize] != u32::MAX).then_some(map[i as usize]))
+            .collect();
+        // The sub-book's firms, numbered afresh in book order.
+        let mut firm_map = vec![u32::MAX; self.firms as usize];
+        let mut firms = 0u32;
+        for l in &mut loans {
+            let slot = &mut firm_map[l.firm as usize];
+            if *slot == u32::MAX {
+                *slot = firms;
+                firms += 1;
+            }
+            l.firm = *slot;
+        }
+        let end_month = loans.iter().map(Loan::end).max().unwrap_or(0);
+        let book = Book {
+            loans,
+            terms,
+            levels: self.levels.clone(),
+            schedules: self.schedules.clone(),
+            // A sub-book is only handed to the ledger, never sampled.
+            years: Vec::new(),
+            originations,
+            banks: self.banks.clone(),
+            firms,
+            end_month,
+            unchecked_rules: self.unchecked_rules.clone(),
+            replicas,
+            group_sizes: self.group_sizes.clone(),
+        };
+        Some((book, map))
     }
 
     /// The effective one-year PD of `loan`.
@@ -286,6 +426,10 @@ struct Builder<'s> {
     firms: std::collections::HashMap<String, u32>,
     firm_count: u32,
     schedules: Vec<(Repayment, u32, u64, Schedule)>,
+    /// The place of the next loan pushed.
+    replica: Replica,
+    replicas: Vec<Replica>,
+    group_sizes: Vec<u32>,
 }
 
 impl<'s> Builder<'s> {
@@ -300,6 +444,9 @@ impl<'s> Builder<'s> {
             firms: std::collections::HashMap::new(),
             firm_count: 0,
             schedules: Vec::new(),
+            replica: Replica::default(),
+            replicas: Vec::new(),
+            group_sizes: Vec::new(),
         }
     }
 
@@ -410,6 +557,7 @@ impl<'s> Builder<'s> {
                 &subs.insurance_premium,
                 d.amount * terms.insurance_premium_rate,
             );
+        self.replicas.push(self.replica);
         self.terms.push(Terms {
             repayment,
             annual_rate: terms.annual_rate,
@@ -434,7 +582,9 @@ impl<'s> Builder<'s> {
         });
     }
 
-    fn push_explicit(&mut self, l: &crate::scenario::LoanSpec, mult: f64) {
+    /// Pushes a loan of the loans file; in copy `k` ≥ 1 a named firm is another firm,
+    /// `name#k+1`.
+    fn push_explicit(&mut self, l: &crate::scenario::LoanSpec, mult: f64, copy: u32) {
         let d = LoanDraw {
             start: (l.year - 1) * 12 + (l.month - 1),
             amount: l.amount.to_f64(),
@@ -442,7 +592,11 @@ impl<'s> Builder<'s> {
             pd: (l.pd_1y * mult).min(MAX_PD),
             industry: l.industry.index() as u8,
             bank: l.bank.clone(),
-            firm: l.firm.clone(),
+            firm: match (&l.firm, copy) {
+                (Some(f), 0) => Some(f.clone()),
+                (Some(f), k) => Some(format!("{f}#{}", k + 1)),
+                (None, _) => None,
+            },
         };
         let terms = LoanTerms {
             annual_rate: l.annual_rate,
@@ -452,7 +606,7 @@ impl<'s> Builder<'s> {
         self.push(d, l.repayment, l.pledge_rate, terms);
     }
 
-    fn finish(self) -> Book {
+    fn finish(self, buckets: bool) -> Book {
         let corr = self.scenario.risk.asset_correlation;
         let levels: Vec<Level> = self
             .level_pds
@@ -475,7 +629,7 @@ impl<'s> Builder<'s> {
         let mut years = Vec::with_capacity(life_years as usize);
         let mut originations: Vec<u32> = (0..self.loans.len() as u32).collect();
         originations.sort_by_key(|&i| (self.loans[i as usize].start, i));
-        for y in 0..life_years {
+        for y in 0..if buckets { life_years } else { 0 } {
             let first = y * 12;
             let mut map: std::collections::BTreeMap<(u32, u8), Vec<Entry>> =
                 std::collections::BTreeMap::new();
@@ -529,6 +683,8 @@ impl<'s> Builder<'s> {
             firms: self.firm_count,
             end_month,
             unchecked_rules,
+            replicas: self.replicas,
+            group_sizes: self.group_sizes,
         }
     }
 }

@@ -15,8 +15,12 @@
 //! ledger re-run under other capitals: common random numbers for `fund size`).
 
 mod book;
+pub mod capacity;
+pub mod compare;
+mod evaluator;
 mod ledger;
 pub mod metrics;
+pub mod optimise;
 mod part;
 pub mod reading;
 pub mod result;
@@ -30,6 +34,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+pub use evaluator::Evaluator;
 pub use part::{FundPart, PART_FORMAT, merge_parts};
 pub use result::{
     Assumptions, BookSummary, BookYear, FundResult, FundRules, Histogram, LowerQuantiles,
@@ -47,7 +52,7 @@ use metrics::{PathMetrics, Period, Total, YearMetric};
 use sampler::{Sampler, SamplerScratch};
 
 /// Why a simulation or a merge could not run.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FundError {
     /// A cohort names a grade the model has no PD for.
@@ -73,6 +78,21 @@ pub enum FundError {
         expected: String,
         /// Its value in another part.
         found: String,
+    },
+    /// A re-evaluation changes something that moves the draws (the book, the risk block, the
+    /// disposal delay or the public buyer).
+    #[error(
+        "this variant changes the default events (book, risk, disposal delay or public buyer): \
+         it needs its own draw"
+    )]
+    NotSameDraw,
+    /// A book multiple outside what was drawn.
+    #[error("book multiple {multiple} is outside 0..={copies} (the copies drawn)")]
+    BadMultiple {
+        /// The multiple asked for.
+        multiple: f64,
+        /// Copies drawn.
+        copies: u32,
     },
     /// A shard is missing.
     #[error("shard {index} is missing")]
@@ -176,14 +196,24 @@ impl BatchEvents {
 }
 
 /// SHA-256 of the canonical scenario (its validated form as JSON), the model and the run
-/// settings that determine the numbers: equal digests, equal inputs.
-fn input_digest(scenario: &Scenario, settings: &Settings, capital: Money) -> String {
+/// settings that determine the numbers (and the book multiple of a run of several copies):
+/// equal digests, equal inputs.
+fn input_digest(
+    scenario: &Scenario,
+    settings: &Settings,
+    capital: Money,
+    multiple: Option<f64>,
+) -> String {
     let mut h = Sha256::new();
     h.update(serde_json::to_vec(scenario).unwrap_or_default());
     h.update(settings.model.sha256.as_bytes());
     h.update(settings.seed.to_le_bytes());
     h.update(settings.paths.to_le_bytes());
     h.update(capital.to_string().as_bytes());
+    if let Some(m) = multiple {
+        h.update(b"multiple");
+        h.update(m.to_le_bytes());
+    }
     let digest = h.finalize();
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -285,14 +315,49 @@ pub struct BookLoan {
     pub insurance_premium_rate: f64,
 }
 
-/// A run whose default events are drawn once and kept, so the ledger can be re-run under
-/// other capitals on the same random numbers (`fund size`).
+/// A run whose default events are drawn once and kept, so the ledger can be re-run on the
+/// same random numbers under other capitals (`fund size`), other ledger rules (`fund
+/// compare`, `fund optimise`, sweeps) and smaller multiples of the book (`fund capacity`).
 pub struct DrawnRun<'s> {
-    scenario: &'s Scenario,
+    scenario: Scenario,
     settings: Settings<'s>,
     book: book::Book,
+    /// Copies of the planned book drawn (1 = the scenario's book).
+    copies: u32,
+    /// [`draw_key`] of the scenario drawn.
+    key: String,
     batches: Vec<BatchEvents>,
     range: std::ops::Range<u64>,
+}
+
+/// One re-evaluation of a [`DrawnRun`]: the scenario's rules, the book multiple, the capital
+/// and the leverage treatment.
+#[derive(Clone, Copy, Debug)]
+pub struct Variant<'v> {
+    /// The scenario whose ledger rules apply (scheme, fund, subsidies, horizon); everything
+    /// that moves a draw must equal the drawn scenario's ([`DrawnRun::can_evaluate`]).
+    pub scenario: &'v Scenario,
+    /// Multiple of the planned book (every cohort's count scaled, the loans file repeated);
+    /// at most the copies drawn.
+    pub multiple: f64,
+    /// Initial capital.
+    pub capital: Money,
+    /// The leverage limit as written or lifted.
+    pub leverage: size::Leverage,
+}
+
+/// What fixes a run's default events besides the seed, the paths and the model: the book as
+/// specified, the risk block and the two scheme rules the recovery model reads (disposal delay,
+/// public buyer). Two scenarios with equal keys have equal events on equal settings; every
+/// other key (scheme, fund, subsidies, eligibility, horizon) is the ledger's alone.
+fn draw_key(scenario: &Scenario) -> String {
+    serde_json::to_string(&(
+        &scenario.book,
+        &scenario.risk,
+        scenario.scheme.disposal_delay_months,
+        scenario.scheme.recovery_buyer_share,
+    ))
+    .unwrap_or_default()
 }
 
 impl std::fmt::Debug for DrawnRun<'_> {
@@ -324,13 +389,25 @@ fn draw_batch(
 
 impl<'s> DrawnRun<'s> {
     /// Draws every path's default events of the whole run (`settings.shard` is ignored).
-    pub fn draw(scenario: &'s Scenario, settings: &Settings<'s>) -> Result<Self, FundError> {
+    pub fn draw(scenario: &Scenario, settings: &Settings<'s>) -> Result<Self, FundError> {
+        DrawnRun::draw_copies(scenario, settings, 1)
+    }
+
+    /// Draws the events of a book of `copies` copies of the planned one (copy 0 is the
+    /// scenario's book, see [`Variant::multiple`]), so that any multiple up to `copies` can be
+    /// evaluated on them.
+    pub fn draw_copies(
+        scenario: &Scenario,
+        settings: &Settings<'s>,
+        copies: u32,
+    ) -> Result<Self, FundError> {
         let settings = &Settings {
             shard: crate::rng::Shard::WHOLE,
             ..settings.clone()
         };
         check(scenario, settings)?;
-        let book = book::Book::build(scenario, settings.seed, &settings.model);
+        let copies = copies.max(1);
+        let book = book::Book::build_copies(scenario, settings.seed, &settings.model, copies, true);
         let sampler = Sampler::new(scenario, &book, settings.model.collateral);
         let range = settings.shard.batch_range(settings.paths);
         let batches: Vec<BatchEvents> = batches(settings.paths, range.clone())
@@ -341,12 +418,108 @@ impl<'s> DrawnRun<'s> {
             })
             .collect();
         Ok(DrawnRun {
-            scenario,
+            scenario: scenario.clone(),
             settings: settings.clone(),
             book,
+            copies,
+            key: draw_key(scenario),
             batches,
             range,
         })
+    }
+
+    /// The scenario drawn.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The run settings (seed, paths, model).
+    pub fn settings(&self) -> &Settings<'s> {
+        &self.settings
+    }
+
+    /// Copies of the planned book drawn: the largest multiple that can be evaluated.
+    pub fn copies(&self) -> u32 {
+        self.copies
+    }
+
+    /// Whether `scenario` has the same default events as the drawn one (it differs at most in
+    /// ledger rules), so that [`DrawnRun::evaluate_variant`] can evaluate it.
+    pub fn can_evaluate(&self, scenario: &Scenario) -> bool {
+        draw_key(scenario) == self.key
+    }
+
+    /// The ledger of `v` over the drawn events (common random numbers).
+    pub fn evaluate_variant(&self, v: &Variant) -> Result<FundResult, FundError> {
+        merge_parts(vec![self.evaluate_variant_part(v)?])
+    }
+
+    /// [`DrawnRun::evaluate_variant`] as one whole part.
+    pub fn evaluate_variant_part(&self, v: &Variant) -> Result<FundPart, FundError> {
+        if !self.can_evaluate(v.scenario) {
+            return Err(FundError::NotSameDraw);
+        }
+        if !(v.multiple.is_finite() && v.multiple >= 0.0 && v.multiple <= f64::from(self.copies)) {
+            return Err(FundError::BadMultiple {
+                multiple: v.multiple,
+                copies: self.copies,
+            });
+        }
+        let rebuilt;
+        let full = if *v.scenario == self.scenario {
+            &self.book
+        } else {
+            rebuilt = book::Book::build_copies(
+                v.scenario,
+                self.settings.seed,
+                &self.settings.model,
+                self.copies,
+                false,
+            );
+            &rebuilt
+        };
+        let sub = full.at_multiple(v.multiple);
+        let (book, map) = match &sub {
+            Some((b, m)) => (b, Some(m.as_slice())),
+            None => (full, None),
+        };
+        let lift = v.leverage == size::Leverage::Lifted;
+        let plan = LedgerPlan::new(v.scenario, book, v.capital.to_f64(), lift);
+        let h = v.scenario.horizon_years as usize;
+        let parts: Vec<BatchSamples> = self
+            .batches
+            .par_iter()
+            .map(|b| {
+                let mut scratch = LedgerScratch::new(&plan);
+                let mut paths = b.paths();
+                let mut kept = Vec::new();
+                collect_batch(h, b.ends.len(), |m| {
+                    let events = paths.next().unwrap_or_default();
+                    match map {
+                        None => plan.run(events, &mut scratch, m),
+                        Some(map) => {
+                            kept.clear();
+                            kept.extend(events.iter().filter_map(|e| {
+                                let to = map[e.loan as usize];
+                                (to != u32::MAX).then_some(DefaultEvent { loan: to, ..*e })
+                            }));
+                            plan.run(&kept, &mut scratch, m);
+                        }
+                    }
+                })
+            })
+            .collect();
+        let multiple = (self.copies > 1).then_some(v.multiple);
+        Ok(finish_part(
+            v.scenario,
+            &self.settings,
+            book,
+            &plan,
+            v.capital,
+            multiple,
+            self.range.clone(),
+            parts,
+        ))
     }
 
     /// Whether the scenario has a leverage limit (from the fund or the scheme).
@@ -372,7 +545,7 @@ impl<'s> DrawnRun<'s> {
     /// comparisons path by path).
     pub fn evaluate_part(&self, capital: Money, leverage: size::Leverage) -> FundPart {
         let lift = leverage == size::Leverage::Lifted;
-        let plan = LedgerPlan::new(self.scenario, &self.book, capital.to_f64(), lift);
+        let plan = LedgerPlan::new(&self.scenario, &self.book, capital.to_f64(), lift);
         let h = self.scenario.horizon_years as usize;
         let parts: Vec<BatchSamples> = self
             .batches
@@ -387,11 +560,12 @@ impl<'s> DrawnRun<'s> {
             })
             .collect();
         finish_part(
-            self.scenario,
+            &self.scenario,
             &self.settings,
             &self.book,
             &plan,
             capital,
+            (self.copies > 1).then_some(f64::from(self.copies)),
             self.range.clone(),
             parts,
         )
@@ -435,6 +609,7 @@ fn finish_part(
     book: &book::Book,
     plan: &LedgerPlan,
     capital: Money,
+    multiple: Option<f64>,
     range: std::ops::Range<u64>,
     parts: Vec<BatchSamples>,
 ) -> FundPart {
@@ -460,7 +635,7 @@ fn finish_part(
         paths: settings.paths,
         model_id: settings.model.id.clone(),
         model_sha256: settings.model.sha256.clone(),
-        input_sha256: input_digest(scenario, settings, capital),
+        input_sha256: input_digest(scenario, settings, capital, multiple),
         initial_capital: capital,
         assumptions: assumptions(scenario, book, settings.paths),
         run_off_months: plan.run_off_months(),
@@ -509,7 +684,7 @@ pub fn simulate_part(scenario: &Scenario, settings: &Settings) -> Result<FundPar
         },
     );
     Ok(finish_part(
-        scenario, settings, &book, &plan, capital, range, parts,
+        scenario, settings, &book, &plan, capital, None, range, parts,
     ))
 }
 

@@ -714,6 +714,8 @@ fn unlimited_liability_lets_the_balance_go_negative_and_counts_a_shortfall() {
     }
 }
 
+mod decisions;
+
 mod properties {
     use super::*;
     use proptest::prelude::*;

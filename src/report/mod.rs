@@ -8,18 +8,22 @@
 //! itself: no scripts, stylesheets, fonts or images are fetched.
 
 mod charts;
+mod decision;
 mod labels;
 
 use minijinja::value::Serde;
 use minijinja::{Environment, context};
 use serde::Serialize;
 
+pub use decision::{render_capacity, render_compare, render_optimise, render_size};
 pub use labels::{EN, Labels, Lang, UnknownLang, ZH};
 
 use crate::fund::{Assumptions, FundResult, PeriodResult};
 use crate::stats::Stats;
 
 const TEMPLATE: &str = include_str!("report.html.j2");
+/// The page style every report shares.
+const STYLE: &str = include_str!("style.css");
 
 /// What can stop a report from rendering (an internal fault: the inputs are a valid result).
 #[derive(Debug, thiserror::Error)]
@@ -213,6 +217,7 @@ pub fn render_html(result: &FundResult, lang: Lang) -> Result<String, ReportErro
     env.add_template("report.html", TEMPLATE)?;
     let page = env.get_template("report.html")?.render(context! {
         lang => lang.html_code(),
+        style => STYLE,
         l => Serde(labels),
         scenario => &result.scenario,
         seed => result.seed,
@@ -237,12 +242,19 @@ pub fn render_html(result: &FundResult, lang: Lang) -> Result<String, ReportErro
 
 #[derive(Serialize)]
 struct KeyFigure {
-    label: &'static str,
+    label: String,
     value: String,
 }
 
 impl KeyFigure {
     fn new(label: &'static str, value: String) -> Self {
+        KeyFigure {
+            label: label.to_string(),
+            value,
+        }
+    }
+
+    fn owned(label: String, value: String) -> Self {
         KeyFigure { label, value }
     }
 }
