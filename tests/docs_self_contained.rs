@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 /// Paths still being edited in another branch, which still hold old references; the check
 /// for references outside the repository skips them. Empty this list when that branch merges.
-const PENDING_IN_ANOTHER_BRANCH: &[&str] = &["src/fund/", "src/cli/fund.rs", "src/cli/fund_tools.rs"];
+const PENDING_IN_ANOTHER_BRANCH: &[&str] =
+    &["src/fund/", "src/cli/fund.rs", "src/cli/fund_tools.rs"];
 
 /// Strings that point outside the repository (written in pieces so this file does not match).
 const FORBIDDEN: [&str; 4] = [
@@ -184,7 +185,9 @@ fn links(text: &str) -> Vec<(usize, String)> {
     let mut from = 0;
     while let Some(at) = plain[from..].find("](") {
         let start = from + at + 2;
-        let Some(len) = plain[start..].find(')') else { break };
+        let Some(len) = plain[start..].find(')') else {
+            break;
+        };
         let line = plain[..start].matches('\n').count() + 1;
         out.push((line, plain[start..start + len].trim().to_string()));
         from = start + len;
@@ -205,7 +208,11 @@ fn relative_markdown_links_resolve() {
     let mut checked = 0;
     for page in &pages {
         let text = read(page);
-        let dir = root().join(page).parent().expect("a directory").to_path_buf();
+        let dir = root()
+            .join(page)
+            .parent()
+            .expect("a directory")
+            .to_path_buf();
         for (line, target) in links(&text) {
             if target.contains("://") || target.starts_with("mailto:") {
                 continue;
@@ -230,7 +237,11 @@ fn relative_markdown_links_resolve() {
         }
     }
     assert!(checked > 20, "only {checked} links checked");
-    assert!(problems.is_empty(), "broken links:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -238,7 +249,10 @@ fn the_link_checker_sees_links_and_headings() {
     let text = "# The loans file (`book.loans_file`)\n[a](x.md#y) `[b](not-a-link)`\n```\n[c](code)\n```\n";
     assert_eq!(links(text), vec![(2, "x.md#y".to_string())]);
     assert!(anchors(text).contains("the-loans-file-bookloans_file"));
-    assert_eq!(slug("Income approach (relief from royalty) Monte Carlo"), "income-approach-relief-from-royalty-monte-carlo");
+    assert_eq!(
+        slug("Income approach (relief from royalty) Monte Carlo"),
+        "income-approach-relief-from-royalty-monte-carlo"
+    );
 }
 
 /// The words of a Markdown page's inline code spans (identifier-like tokens).
@@ -259,7 +273,11 @@ fn keys(value: &toml::Value, path: &str, skip_maps: bool, out: &mut Vec<(String,
     match value {
         toml::Value::Table(t) => {
             for (k, v) in t {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 out.push((p.clone(), k.clone()));
                 if !(skip_maps && MAP_KEYS.contains(&k.as_str())) {
                     keys(v, &p, skip_maps, out);
@@ -287,7 +305,10 @@ fn toml_files(dir: &str) -> Vec<PathBuf> {
 
 fn parse_toml(path: &Path) -> toml::Value {
     let text = std::fs::read_to_string(path).expect("readable");
-    toml::Value::Table(text.parse().unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+    toml::Value::Table(
+        text.parse()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
 }
 
 #[test]
@@ -297,10 +318,18 @@ fn every_scheme_preset_is_named_in_schemes_md() {
     assert!(presets.len() >= 10, "{presets:?}");
     let missing: Vec<String> = presets
         .iter()
-        .map(|p| p.file_name().expect("a name").to_string_lossy().into_owned())
+        .map(|p| {
+            p.file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|name| !page.contains(&format!("`{name}`")))
         .collect();
-    assert!(missing.is_empty(), "presets not named in docs/schemes.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "presets not named in docs/schemes.md: {missing:?}"
+    );
 }
 
 #[test]
@@ -317,7 +346,10 @@ fn every_key_of_a_scheme_preset_is_documented() {
             }
         }
     }
-    assert!(missing.is_empty(), "scheme keys not documented in docs/schemes.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "scheme keys not documented in docs/schemes.md: {missing:?}"
+    );
 }
 
 #[test]
@@ -341,12 +373,17 @@ fn every_key_of_a_shipped_scenario_is_documented() {
             }
         }
     }
-    assert!(missing.is_empty(), "scenario keys not documented: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "scenario keys not documented: {missing:?}"
+    );
 }
 
 /// The first fenced block of `lang` after the heading line `heading`.
 fn fenced_block(text: &str, heading: &str, lang: &str) -> String {
-    let start = text.find(heading).unwrap_or_else(|| panic!("no heading {heading}"));
+    let start = text
+        .find(heading)
+        .unwrap_or_else(|| panic!("no heading {heading}"));
     let open = format!("```{lang}\n");
     let from = start + text[start..].find(&open).expect("a fenced block") + open.len();
     let len = text[from..].find("```").expect("a closing fence");
@@ -416,8 +453,14 @@ fn every_api_route_is_documented() {
         }
     }
     assert!(routes.len() >= 10, "{routes:?}");
-    let missing: Vec<&String> = routes.iter().filter(|r| !page.contains(r.as_str())).collect();
-    assert!(missing.is_empty(), "routes not documented in docs/api.md: {missing:?}");
+    let missing: Vec<&String> = routes
+        .iter()
+        .filter(|r| !page.contains(r.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes not documented in docs/api.md: {missing:?}"
+    );
 }
 
 #[cfg(feature = "cli")]
@@ -444,6 +487,14 @@ fn every_cli_subcommand_and_flag_is_documented() {
 
     let page = read("docs/cli.md");
     let mut missing = Vec::new();
-    walk(&ipledge::cli::Cli::command(), "ipledge", &page, &mut missing);
-    assert!(missing.is_empty(), "not documented in docs/cli.md: {missing:?}");
+    walk(
+        &ipledge::cli::Cli::command(),
+        "ipledge",
+        &page,
+        &mut missing,
+    );
+    assert!(
+        missing.is_empty(),
+        "not documented in docs/cli.md: {missing:?}"
+    );
 }
