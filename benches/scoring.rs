@@ -1,4 +1,4 @@
-//! Scoring speed (SPEC §6): one application pledging 10 invention patents, scored at 10,000
+//! Scoring speed: one application pledging 10 invention patents, scored at 10,000
 //! paths (valuation and LGD simulation) on one thread, the model's parameters read once as
 //! `ipledge serve` does. Target ≤ 10 ms.
 //! `cargo bench --bench scoring`.

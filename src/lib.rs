@@ -5,7 +5,7 @@
 //! engine values pledged IP portfolios, scores loan applications and simulates compensation
 //! funds. Engine modules (`money`, `rng`, `stats`, `input`, `model` and the domain modules)
 //! never depend on the CLI, HTTP, SQL or chart code, which sit behind cargo features.
-//! See `ARCHITECTURE.md` for the module map and `../shared/SPEC.md` for the contract.
+//! See `ARCHITECTURE.md` for the module map and `docs/` for the user documentation.
 
 pub mod asset;
 pub mod cpu;

@@ -160,7 +160,7 @@ fn a_scheme_setting_overrides_the_applications_scheme() {
 
 #[test]
 fn a_public_recovery_buyer_lowers_the_lgd_and_reports_its_outlay() {
-    // SPEC §2 step 3: the buyer offers `recovery_buyer_share × V_d`, the bank takes the
+    // Recovery model step 3 (docs/models.md): the buyer offers `recovery_buyer_share × V_d`, the bank takes the
     // better of that and the sale. Same seed, same draws: only the recovery can change.
     let app = sample("approve.json");
     let run = |scheme: &str| {
@@ -198,7 +198,7 @@ fn a_public_recovery_buyer_lowers_the_lgd_and_reports_its_outlay() {
 
 #[test]
 fn basel_oracle_risk_weights_and_sme_adjustment() {
-    // SPEC §4: LGD 45 %, M 2.5, corporate: 92.32 / 114.85 / 149.85 %.
+    // Published oracle (docs/models.md): LGD 45 %, M 2.5, corporate: 92.32 / 114.85 / 149.85 %.
     for (pd, rw) in [(0.01, 92.32), (0.02, 114.85), (0.05, 149.85)] {
         let irb = basel::capital(IrbInputs {
             pd,

@@ -39,7 +39,7 @@ fn finite_pool_quantiles_at_a_million_paths() {
     )
     .unwrap();
     let d = r.horizon.defaults;
-    // SPEC §4: 95/99/99.9 % quantiles 7/11/17; mean N·p = 2 within 4 stderr.
+    // docs/models.md, "Checks": 95/99/99.9 % quantiles 7/11/17; mean N·p = 2 within 4 stderr.
     assert_eq!((d.p95, d.p99, d.p999), (7.0, 11.0, 17.0), "{d:?}");
     assert!((d.mean - 2.0).abs() < 4.0 * d.stderr, "{d:?}");
     // Fund claims are 300 k per default: quantiles move exactly.

@@ -1,6 +1,6 @@
 //! A deliberately plain reference implementation of the fund's monthly ledger, written from the
 //! text of ARCHITECTURE.md ("Fund ledger (no draws; what `tests/fund_reference_ledger.rs`
-//! re-implements)") and SPEC §4 ("Semantics that must hold"), not from `src/fund/ledger.rs`.
+//! re-implements)") and docs/models.md ("The monthly ledger"), not from `src/fund/ledger.rs`.
 //!
 //! It is fed the kernel's own book loans and default events (`DrawnRun`) and must reproduce,
 //! path by path, every per-path quantity of the kernel's `FundPart`: each `YearMetric` of each
@@ -12,13 +12,13 @@
 //! split's other parties) are shared on purpose; everything else is written here.
 //!
 //! Readings where the text leaves a choice (each agrees with the kernel):
-//! * pro-rata recoveries flow back only after an NPL-stage claim (SPEC: "recoveries after an
-//!   NPL-stage claim"); a final-loss claim is on the loss, already net of recoveries;
+//! * pro-rata recoveries flow back only after an NPL-stage claim (docs/schemes.md:
+//!   `recoveries = "pro_rata"` with the NPL trigger); a final-loss claim is on the loss, already net of recoveries;
 //! * a claim or subsidy of 0 is never short, even on a negative balance;
 //! * a layer's and the scheme's annual-cap usage is what the cut left (owed before the EU cap
 //!   and the balance); the EU cap's usage is what was paid (the text says so);
 //! * the valuation-fee and insurance-premium caps apply per loan, as the text's "an enrolled
-//!   loan adds its origination subsidies"; SPEC calls them caps per firm-year, which is the
+//!   loan adds its origination subsidies"; the published Xuchang rule has caps per year, which is the
 //!   same for generated loans (one firm each) but not for a loans file naming one firm twice
 //!   in a year (not exercised here: `NoFiles`);
 //! * shortfall comparisons are exact (`paid < owed`, balance `< 0`); the kernel forgives a
@@ -85,8 +85,8 @@ impl<'a> Rules<'a> {
             Trigger::Npl => scheme.claim_lag_months,
             Trigger::FinalLoss => scheme.disposal_delay_months,
         };
-        // Recoveries are shared back after an NPL-stage claim only (SPEC: "recoveries after an
-        // NPL-stage claim are shared back to the fund"); a final-loss claim is already net of
+        // Recoveries are shared back after an NPL-stage claim only (docs/schemes.md,
+        // `recoveries`); a final-loss claim is already net of
         // them.
         let pro_rata = scheme.recoveries == Recoveries::ProRata && scheme.trigger == Trigger::Npl;
         let recovery_offset = scheme.disposal_delay_months.max(claim_offset);

@@ -1,5 +1,5 @@
 //! Every shipped scenario (`scenarios/*.toml`) validates, and each says what it is meant to
-//! say (the facts from the seeds that its comments cite are the numbers it carries).
+//! say (the facts from the policy documents that its comments cite are the numbers it carries).
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,4 @@
-//! The HTTP API (feature `server`): `ipledge serve`, SPEC §5.
+//! The HTTP API (feature `server`): `ipledge serve`; the routes are documented in docs/api.md.
 //!
 //! [`app`] builds the whole axum `Router` from an [`AppState`], so tests drive it with
 //! `tower::ServiceExt::oneshot` and no socket; [`serve`] binds it to a socket with graceful
@@ -142,7 +142,7 @@ impl AppState {
     }
 }
 
-/// The whole API as a router (no socket): SPEC §5 routes, ops routes, docs, and the
+/// The whole API as a router (no socket): resource routes, ops routes, docs, and the
 /// middleware stack (request id, tracing, metrics, timeout, body limit).
 pub fn app(state: AppState) -> Router {
     let limits = state.limits().clone();

@@ -89,8 +89,8 @@ fn component_schemas() -> Map<String, Value> {
         "ScenarioDocument".to_string(),
         json!({
             "type": "object",
-            "description": "a fund scenario: the keys of a scenario TOML file (SPEC §4; see \
-                            scenarios/*.toml), as JSON; or send the TOML text with \
+            "description": "a fund scenario: the keys of a scenario TOML file (docs/scenario-format.md; \
+                            see scenarios/*.toml), as JSON; or send the TOML text with \
                             Content-Type application/toml",
             "additionalProperties": true
         }),

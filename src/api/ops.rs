@@ -132,7 +132,7 @@ pub struct SchemePreset {
 /// The shipped presets.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SchemeList {
-    /// Every preset, in the order of the SPEC §4 table.
+    /// Every preset, in the order of the table in docs/schemes.md.
     pub schemes: Vec<SchemePreset>,
 }
 

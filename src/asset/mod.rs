@@ -1,7 +1,7 @@
 //! Pledgeable intellectual property: patents (invention, utility model, design), trademarks
 //! and software copyrights, as validated domain values.
 //!
-//! Parse, then build: an asset record (SPEC §2, JSON or CSV with the same column names)
+//! Parse, then build: an asset record (docs/cli.md, JSON or CSV with the same column names)
 //! deserialises into a plain [`RawAsset`], then [`RawAsset::validate`] builds an [`Asset`] and
 //! reports *every* bad field with its path (`assets[3].grant_date: must not be before
 //! filing_date 2019-03-01`). An `Asset` that exists is valid: dates are calendar dates, the
@@ -198,7 +198,7 @@ impl AssetStatus {
     }
 }
 
-/// Encumbrances on an asset (SPEC §2). Any combination is valid.
+/// Encumbrances on an asset. Any combination is valid.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]

@@ -1,4 +1,4 @@
-//! The asset record as it arrives (SPEC §2 field names), and its validation into an [`Asset`].
+//! The asset record as it arrives (field names of docs/cli.md), and its validation into an [`Asset`].
 //!
 //! Fields whose content can be wrong in more than one way (kind, status, dates, industry,
 //! counts) arrive as text or signed integers, so that validation can report every bad field
@@ -21,7 +21,7 @@ const MAX_VOLATILITY: f64 = 2.0;
 /// Longest economic life accepted (years).
 const MAX_ECONOMIC_LIFE: f64 = 50.0;
 
-/// One asset record as read from JSON or CSV (SPEC §2). Validate with [`RawAsset::validate`].
+/// One asset record as read from JSON or CSV. Validate with [`RawAsset::validate`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAsset {

@@ -35,7 +35,7 @@ enum Command {
     /// Value a pledged IP portfolio (assets.json or assets.csv): income-approach Monte Carlo,
     /// liquidation value, CNIPA high-value verdicts and indicator scores.
     Value(value::ValueArgs),
-    /// Score a loan application (SPEC §3): PD, LGD, EL, capital, limit, eligibility, decision.
+    /// Score a loan application: PD, LGD, EL, capital, limit, eligibility, decision.
     Score(score::ScoreArgs),
     /// Risk-compensation fund simulation.
     Fund {
@@ -48,14 +48,14 @@ enum Command {
         /// The file to check.
         file: PathBuf,
     },
-    /// Run the HTTP API (SPEC §5) until SIGTERM or ctrl-c.
+    /// Run the HTTP API (docs/api.md) until SIGTERM or ctrl-c.
     #[cfg(feature = "server")]
     Serve(serve::ServeArgs),
-    /// Create or revoke API keys.
     /// Score a stored application again from its stored input, seed, paths and model and
     /// check the result is identical (exit 0) or not (exit 1).
     #[cfg(feature = "server")]
     Replay(serve::ReplayArgs),
+    /// Create or revoke API keys.
     #[cfg(feature = "server")]
     Keys {
         /// What to do.

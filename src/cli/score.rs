@@ -1,5 +1,5 @@
 //! `ipledge score <application.json>`: reads an application (and optionally a model and a
-//! scheme file), calls [`crate::credit::score_application`], prints the SPEC §3 JSON or a
+//! scheme file), calls [`crate::credit::score_application`], prints the result JSON or a
 //! table. Bad input exits 2 with every bad field and its path.
 
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ use crate::scheme::{Scheme, presets};
 /// Arguments of `ipledge score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// The application (JSON, SPEC §3).
+    /// The application (JSON; keys in docs/cli.md).
     pub application: PathBuf,
     /// Monte Carlo paths of the valuation and of the LGD simulation.
     #[arg(long, default_value_t = DEFAULT_PATHS)]

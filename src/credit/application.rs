@@ -1,4 +1,4 @@
-//! The loan application (SPEC §3): the JSON document a bank submits, as written
+//! The loan application (docs/cli.md, `ipledge score`): the JSON document a bank submits, as written
 //! ([`RawApplication`], serde, `deny_unknown_fields`), and its validation into an
 //! [`Application`] that reports every bad field with its path
 //! (`borrower.credit_code: check character (GB 32100-2015) is `4`, expected `3``).
@@ -37,7 +37,7 @@ pub struct RawApplication {
     pub borrower: RawBorrower,
     /// The loan applied for.
     pub loan: RawLoan,
-    /// Pledged IP (asset records, SPEC §2).
+    /// Pledged IP (asset records).
     pub pledged_assets: Vec<RawAsset>,
     /// Value of other (non-IP) collateral, CNY.
     pub other_collateral: Option<Money>,

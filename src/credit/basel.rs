@@ -1,5 +1,5 @@
 //! Basel IRB capital for corporate exposures with the SME firm-size adjustment
-//! (BCBS 2006 ¶272–273, CRE31), exactly as SPEC §3 writes it.
+//! (BCBS 2006 ¶272–273, CRE31), exactly as docs/models.md writes it.
 //!
 //! Owns the capital formula only: inputs are a PD, an LGD, the maturity in years and the
 //! firm's sales in EUR millions (clamped to [5, 50]). The asset correlation with its SME
@@ -78,7 +78,7 @@ mod tests {
 
     #[test]
     fn corporate_risk_weights_match_the_basel_oracle() {
-        // SPEC §4: LGD 45 %, M 2.5, no SME adjustment, RW = 12.5 K, to the published 2 dp.
+        // Published oracle: LGD 45 %, M 2.5, no SME adjustment, RW = 12.5 K, to the published 2 dp.
         for (pd, rw) in [(0.01, 92.32), (0.02, 114.85), (0.05, 149.85)] {
             let got = corporate(pd).risk_weight() * 100.0;
             assert!((got - rw).abs() < 0.005, "pd {pd}: {got} vs {rw}");

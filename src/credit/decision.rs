@@ -1,4 +1,4 @@
-//! The credit decision (SPEC §3): approve, refer or decline, with ordered reason codes that a
+//! The credit decision (docs/models.md, "Decision"): approve, refer or decline, with ordered reason codes that a
 //! credit officer can read, in Chinese and English.
 //!
 //! Reasons come in four effects, listed in this order: `decline` (each one alone declines),

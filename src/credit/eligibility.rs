@@ -1,4 +1,4 @@
-//! Evaluation of a scheme's `[eligibility]` rules against an application (SPEC §3): which
+//! Evaluation of a scheme's `[eligibility]` rules against an application (docs/schemes.md): which
 //! rules the loan fails, by name, and the green channel.
 //!
 //! Rule names, in evaluation order: `firm_size`, `region`, `clean_credit`, `ip_share`,
@@ -250,7 +250,7 @@ pub fn evaluate(
     }
 }
 
-/// The green channel (绿色通道, seed 000): an IP demonstration or advantage firm with clean
+/// The green channel (绿色通道, Daye plan; docs/models.md): an IP demonstration or advantage firm with clean
 /// credit and clear title. Clean credit needs the scheme's `clean_credit_years` when it sets
 /// them, else the model's `green_channel_clean_years`.
 pub fn green_channel(

@@ -1,5 +1,5 @@
 //! Loss layers after collateral: guarantee, then insurance, then the risk-compensation fund,
-//! in that order (SPEC §3).
+//! in that order (docs/models.md).
 //!
 //! Owns the arithmetic of one loss passing through the layers. The guarantor defaults with its
 //! own PD, independently of the borrower given the factors (both branches are evaluated and

@@ -1,4 +1,4 @@
-//! Loss given default by Monte Carlo (SPEC §3), conditional on default, with wrong-way risk.
+//! Loss given default by Monte Carlo (docs/models.md), conditional on default, with wrong-way risk.
 //!
 //! The borrower's latent variable is `X = √ρ·(√(1−s)·C + √s·I) + √(1−ρ)·ε` (ρ the asset
 //! correlation, s the sector share of `[credit.default_model]`, C the common and I the
@@ -20,7 +20,7 @@
 //! at τ and the proceeds of its distressed sale, under the *same* common and industry draws C
 //! and I (wrong-way risk: in paths where the economy or the sector is down the borrower
 //! defaults more and its IP is worth less); other collateral after its haircut counts first,
-//! and the IP recovers what is still owed by the one recovery model of SPEC §2
+//! and the IP recovers what is still owed by the one recovery model (docs/models.md)
 //! ([`recovery::recover`]): the better of the sale and, when the scheme has a public recovery
 //! buyer and the loan is eligible, the buyer's offer `recovery_buyer_share × V_d`, never more
 //! than what is owed. Recovery ≤ EAD; loss = EAD − recovery; then guarantee, insurance and
@@ -51,8 +51,8 @@ use crate::stats::{Estimate, Sample, Stats};
 pub trait CollateralModel: Sync {
     /// The collateral in each default scenario of `events` (default time, common and
     /// industry factors), one path per scenario: `out[p]` for `events[p]` (same length), its
-    /// value at the default date and the proceeds of its distressed sale (CNY; SPEC §2 steps
-    /// 1 and 2). A whole batch at once, so that the model can run across the scenarios.
+    /// value at the default date and the proceeds of its distressed sale (CNY; steps 1 and 2
+    /// of the recovery model). A whole batch at once, so that the model can run across the scenarios.
     fn liquidation_at_defaults(
         &self,
         rng: &mut Stream,

@@ -1,4 +1,4 @@
-//! Loan application scoring (SPEC §3): PD from a transparent scorecard, LGD from a Monte
+//! Loan application scoring (docs/models.md, "Credit"): PD from a transparent scorecard, LGD from a Monte
 //! Carlo of the pledged portfolio's liquidation value at the default time (wrong-way risk),
 //! guarantee / insurance / fund layers, expected loss, Basel IRB capital, a pricing floor,
 //! pledge rates and limit, scheme eligibility, the green channel and a decision with reasons.

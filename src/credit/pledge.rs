@@ -1,4 +1,4 @@
-//! Pledge rates (质押率) and the pledge limit (SPEC §3): each asset's rate is the highest rate
+//! Pledge rates (质押率) and the pledge limit (docs/models.md): each asset's rate is the highest rate
 //! of its kind times the factor of its value grade (`[credit.pledge_rate]`), and
 //! `max_loan = Σ pledge_rate × appraised value`.
 //!

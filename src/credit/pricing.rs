@@ -1,4 +1,4 @@
-//! The pricing floor (SPEC §3): `min_rate = funding + EL rate + K × hurdle + opex`, all
+//! The pricing floor (docs/models.md): `min_rate = funding + EL rate + K × hurdle + opex`, all
 //! annual, compared with the loan's rate and with the scheme's rate ceiling (LPR + spread or
 //! LPR × factor, from the model's LPR).
 //!

@@ -1,4 +1,4 @@
-//! Scoring a loan application end to end (SPEC §3): [`score_application`].
+//! Scoring a loan application end to end (docs/models.md): [`score_application`].
 //!
 //! The order of the work, each step in its own module:
 //! 1. appraise the pledged portfolio (`valuation::appraise`, stream domain `Valuation`):
@@ -225,7 +225,7 @@ pub struct ScorecardSummary {
     pub contributions: Vec<Contribution>,
 }
 
-/// The result of scoring an application (SPEC §3 keys first, then the detail behind them).
+/// The result of scoring an application (the headline keys first, then the detail behind them).
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ScoreResult {
     /// `approve`, `refer` or `decline`.

@@ -78,7 +78,7 @@ mod tests {
 
     #[test]
     fn conditional_pd_at_the_large_pool_quantile() {
-        // SPEC §4: p 2 %, ρ 0.12, the 99 % factor quantile gives a loss fraction of 9.172 %.
+        // Large-pool oracle (docs/models.md): p 2 %, ρ 0.12, the 99 % factor quantile gives a loss fraction of 9.172 %.
         let z = -normal::inverse_cdf(0.99);
         let p = conditional(threshold(0.02), 0.12, z);
         assert!((p - 0.09172).abs() < 5e-6, "{p}");

@@ -1,4 +1,4 @@
-//! The one recovery model (SPEC §2) for valuation, scoring and the fund alike:
+//! The one recovery model (docs/models.md) for valuation, scoring and the fund alike:
 //!
 //! 1. `V_d`, the collateral's value on the path at the default date (the caller's: scoring
 //!    re-appraises the pledged portfolio under the shared factors; a fund loan without an

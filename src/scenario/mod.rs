@@ -1,4 +1,4 @@
-//! Scenario files (SPEC §4): the loan book, the risk settings, the compensation scheme, the
+//! Scenario files (docs/scenario-format.md): the loan book, the risk settings, the compensation scheme, the
 //! fund and the subsidies that one fund simulation runs on.
 //!
 //! Parse, then build: the TOML deserialises into [`RawScenario`] (`deny_unknown_fields`

@@ -14,11 +14,11 @@ use crate::scheme::{RawScheme, RawSubsidies, Scheme, SubsidyRules, presets};
 
 /// Default number of paths when `[scenario] paths` is absent.
 pub const DEFAULT_PATHS: u64 = 10_000;
-/// Default pledge rate (typical market pledge rate ≈ 30 %, SOURCES.md "Market facts").
+/// Default pledge rate (typical market pledge rate ≈ 30 %, docs/models.md "Published facts").
 pub const DEFAULT_PLEDGE_RATE: f64 = 0.3;
 /// Default loan rate for interest subsidies (illustrative calibration: LPR 3.0 % + 150 bp).
 pub const DEFAULT_ANNUAL_RATE: f64 = 0.045;
-/// Default valuation fee (valuation fees 0.5–3 % of appraised value, SOURCES.md).
+/// Default valuation fee (valuation fees 0.5–3 % of appraised value, docs/models.md).
 pub const DEFAULT_VALUATION_FEE_RATE: f64 = 0.01;
 /// Default insurance premium as a share of the loan (illustrative calibration).
 pub const DEFAULT_INSURANCE_PREMIUM_RATE: f64 = 0.01;
@@ -728,7 +728,7 @@ impl RawScenario {
             Some(s) => p.take(s.validate(&FieldPath::root().field("subsidies"))),
             None => Some(SubsidyRules::default()),
         };
-        // Conflicts are errors, not silent choices (SPEC §4).
+        // Conflicts are errors, not silent choices (docs/scenario-format.md).
         if let Some(sch) = &scheme {
             if let (Some(here), Some(there)) = (f.leverage_limit, sch.leverage_limit) {
                 p.push(

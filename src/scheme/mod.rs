@@ -1,8 +1,9 @@
-//! Risk-compensation scheme rules (SPEC §4): how much of a loan's loss a fund repays, when,
+//! Risk-compensation scheme rules (docs/schemes.md): how much of a loan's loss a fund repays, when,
 //! under which caps, and who is eligible.
 //!
 //! A scheme is a TOML document (a preset under `scenarios/schemes/`, or the inline `[scheme]`
-//! table of a scenario) whose top-level keys are the SPEC `[scheme]` keys plus `name`,
+//! table of a scenario) whose top-level keys are `ratio`, `trigger`, `claim_lag_months`, the caps,
+//! `pause_bank_npl_above`, `liability_limited_to_balance`, `recoveries` plus `name`,
 //! `source`, `[[band]]`, `[[layer]]`, `per_loan_cap_after_year1`, `disposal_delay_months`,
 //! `eu_cap`, `loss_split`, `recovery_buyer_share`, `leverage_limit`, `[eligibility]` and
 //! `[subsidies]`. Parsing follows the project pattern: [`RawScheme`] (serde,
@@ -175,8 +176,7 @@ pub struct Scheme {
     pub recoveries: Recoveries,
     /// A public recovery buyer offers this share of the pledged collateral's value at the
     /// default date (its own appraisal, made at purchase; Korea: 0.5).
-    // Loan scoring applies it so (`credit::lgd` through `loss::recovery::recover`); the fund
-    // engine still floors its recovery at this share of the appraised value.
+    // Loan scoring and the fund sampler both apply it so, through `loss::recovery::recover`.
     pub recovery_buyer_share: Option<f64>,
     /// Enrolled principal may not exceed this multiple of the fund's balance.
     pub leverage_limit: Option<f64>,

@@ -1,11 +1,11 @@
 //! The shipped scheme presets (`scenarios/schemes/*.toml`), embedded at build time so that a
 //! scenario can say `scheme = "zhongshan"` anywhere and the API can list them. Each preset file
-//! names its source in a comment (SOURCES.md).
+//! names its source in a comment (listed in docs/schemes.md).
 
 use super::Scheme;
 use crate::input::InputErrors;
 
-/// `(name, TOML text)` of every preset, in the order of the SPEC §4 table.
+/// `(name, TOML text)` of every preset, in the order of the table in docs/schemes.md.
 pub const PRESETS: &[(&str, &str)] = &[
     (
         "zhongshan",

@@ -14,7 +14,7 @@ mod order;
 /// Tolerances used by statistical tests across the crate, in one place.
 pub mod tolerance {
     /// A Monte Carlo mean or probability passes an oracle when within this many standard
-    /// errors of the exact value (SPEC: |MC − exact| < 4·stderr).
+    /// errors of the exact value (docs/models.md: |MC − exact| < 4·stderr).
     pub const ORACLE_SIGMAS: f64 = 4.0;
     /// Relative tolerance for deterministic closed-form comparisons.
     pub const CLOSED_FORM_REL: f64 = 1e-9;

@@ -1,4 +1,5 @@
-//! The CNIPA definition of a high-value invention patent (高价值发明专利, seeds 000 and 004):
+//! The CNIPA definition of a high-value invention patent (高价值发明专利, as the Daye and
+//! Yichang plans quote it; docs/schemes.md, "Policy documents"):
 //! a valid invention patent meeting any of five criteria.
 
 use serde::{Deserialize, Serialize};

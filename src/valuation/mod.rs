@@ -1,4 +1,4 @@
-//! Valuation of pledged IP (SPEC §2): the CNIPA high-value rule, the three-degree indicator
+//! Valuation of pledged IP (docs/models.md, "Valuation"): the CNIPA high-value rule, the three-degree indicator
 //! score, the income-approach (relief-from-royalty) Monte Carlo per asset and per portfolio,
 //! and the liquidation value a bank recovers at default.
 //!
@@ -10,7 +10,7 @@
 //! once at the valuation date: whole → 0, partial → × the partial factor), at the end of the
 //! legal or economic life, or by rational lapse in the first year whose income is below that
 //! year's fee (CNIPA annual fee, trademark renewal fee). Fees decide lapse only; as in the
-//! SPEC formula they are not deducted. Liquidation value = value × max(realisation, floor) ×
+//! income formula of docs/models.md they are not deducted. Liquidation value = value × max(realisation, floor) ×
 //! (1 − disposal cost) × (1+r)^(−delay), one realisation fraction and delay per path for the
 //! whole portfolio (sold as one lot).
 //!

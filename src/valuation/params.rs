@@ -56,7 +56,7 @@ pub struct RawLiquidation {
     pub disposal_delay_months_max: f64,
     /// Disposal costs as a share of the sale price.
     pub disposal_cost: f64,
-    /// Floor on the realisation fraction (SPEC §2: a sale never realises less than this share
+    /// Floor on the realisation fraction (docs/models.md: a sale never realises less than this share
     /// of the value at default); optional, default 0 (no floor).
     #[serde(default)]
     pub min_realisation: f64,

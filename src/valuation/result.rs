@@ -1,4 +1,4 @@
-//! The valuation result (SPEC §2 keys, plus `as_of`, per-asset `industry`,
+//! The valuation result (the keys of docs/cli.md, `ipledge value`, plus `as_of`, per-asset `industry`,
 //! `remaining_life_years`, `p5` in value statistics, an optional `cross_checks` object and a
 //! portfolio `value_score`).
 
@@ -10,7 +10,7 @@ use crate::asset::{AssetKind, Date, Industry};
 use crate::money::Money;
 use crate::stats::{Draws, Moments, Sample, Stats};
 
-/// Summary of a simulated value: the SPEC `{stats}` keys plus `p5` (the downside a lender
+/// Summary of a simulated value: the `{stats}` keys plus `p5` (the downside a lender
 /// watches). Amounts in CNY.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ValueStats {

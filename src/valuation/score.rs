@@ -1,4 +1,4 @@
-//! The indicator score (SPEC §2, GB/T 42748-2023 structure): legal, technical and economic
+//! The indicator score (docs/models.md, GB/T 42748-2023 structure): legal, technical and economic
 //! value degrees, each 0–100, from observable proxies; a weighted composite, a grade A–E and
 //! the drivers behind it.
 //!

@@ -828,7 +828,7 @@ impl PortfolioValuer {
 
     /// The portfolio at the borrower's default in each default state, one path per state:
     /// `out[p]` for `states[p]`, its value `V_d` and its liquidation proceeds (CNY, at the
-    /// default date; SPEC §2 steps 1 and 2). The value at default is the appraisal a
+    /// default date; steps 1 and 2 of the recovery model, docs/models.md). The value at default is the appraisal a
     /// buyer would make then: each surviving asset's expected discounted future cash flows
     /// given its revenue at default, whose log moved by
     /// `(g − σ²/2)·T + σ·√T·(a·common_z + b·industry factor + idiosyncratic)`. An asset that

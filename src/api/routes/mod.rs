@@ -1,4 +1,4 @@
-//! The SPEC §5 resource routes, one file per resource. Each handler authenticates
+//! The resource routes (docs/api.md), one file per resource. Each handler authenticates
 //! ([`super::auth::Caller`]), checks the role, reads its body with [`super::body`], calls the
 //! engine on the blocking pool and stores through [`crate::store`].
 
