@@ -11,11 +11,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// Paths still being edited in another branch, which still hold old references; the check
-/// for references outside the repository skips them. Empty this list when that branch merges.
-const PENDING_IN_ANOTHER_BRANCH: &[&str] =
-    &["src/fund/", "src/cli/fund.rs", "src/cli/fund_tools.rs"];
-
 /// Strings that point outside the repository (written in pieces so this file does not match).
 const FORBIDDEN: [&str; 4] = [
     concat!("SPEC", ".md"),
@@ -71,12 +66,6 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn is_pending(relative: &str) -> bool {
-    PENDING_IN_ANOTHER_BRANCH
-        .iter()
-        .any(|p| relative == *p || (p.ends_with('/') && relative.starts_with(p)))
-}
-
 /// `file:line: string` for every forbidden string in `text`.
 fn forbidden_mentions(file: &str, text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -97,8 +86,6 @@ fn the_scan_catches_a_forbidden_mention() {
         assert_eq!(forbidden_mentions("x.rs", &text).len(), 1, "{f}");
     }
     assert!(forbidden_mentions("x.rs", "// docs/models.md\n").is_empty());
-    assert!(is_pending("src/fund/ledger.rs") && is_pending("src/cli/fund.rs"));
-    assert!(!is_pending("src/cli/fund_extra.rs") && !is_pending("src/funding.rs"));
 }
 
 #[test]
@@ -112,9 +99,6 @@ fn no_file_points_outside_the_repository() {
     let mut scanned = 0;
     for path in &files {
         let rel = relative(path);
-        if is_pending(&rel) {
-            continue;
-        }
         let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{rel}: {e}"));
         problems.extend(forbidden_mentions(&rel, &String::from_utf8_lossy(&bytes)));
         scanned += 1;

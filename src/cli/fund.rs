@@ -16,7 +16,7 @@ use crate::scenario::{Scenario, ScenarioError};
 /// `ipledge fund <command>`.
 #[derive(Debug, Subcommand)]
 pub enum FundCommand {
-    /// Simulate a scenario's fund over its horizon (SPEC §4 result JSON).
+    /// Simulate a scenario's fund over its horizon and run-off (result JSON: docs/cli.md).
     Simulate(SimulateArgs),
     /// The smallest initial capital that enrols the book and keeps the lifetime shortfall
     /// probability at most a target.

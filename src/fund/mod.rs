@@ -1,4 +1,4 @@
-//! The risk-compensation fund simulator (SPEC §4).
+//! The risk-compensation fund simulator (docs/models.md, "Fund simulator").
 //!
 //! A run is three parts: the default sampler (`sampler`: every random draw, giving each
 //! path's default events over the loans' whole life), the monthly ledger (`ledger`: pure, no

@@ -1,7 +1,7 @@
-//! The fund simulation result (SPEC §4 "Result JSON"): what `fund simulate --format json`
+//! The fund simulation result (docs/cli.md, "ipledge fund simulate"): what `fund simulate --format json`
 //! prints, what `GET /v1/fund/simulations/{id}` returns and what the HTML report draws.
 //!
-//! Key names are fixed by the SPEC; fields may be added, never renamed. Every statistic is a
+//! Key names are fixed by docs/cli.md; fields may be added, never renamed. Every statistic is a
 //! [`Stats`] with its standard error; every probability has a `*_stderr` beside it.
 
 use serde::{Deserialize, Serialize};

@@ -153,7 +153,7 @@ fn quantile_of_pmf(pmf: &[f64], alpha: f64) -> usize {
 
 fn check_finite_pool(paths: u64) {
     let pmf = finite_pool_pmf(100, 0.02, 0.12);
-    // The SPEC's figures (its rounding: 6 decimals).
+    // The published oracle's figures (docs/models.md, 6 decimals).
     for (k, want) in [(0, 0.294683), (1, 0.246811), (2, 0.165752)] {
         assert!((pmf[k] - want).abs() < 5e-6, "P({k}) = {}", pmf[k]);
     }
