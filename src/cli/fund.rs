@@ -391,9 +391,10 @@ pub fn table(r: &FundResult) -> String {
     }
     let mut row = vec!["P(shortfall)".to_string()];
     for p in periods {
-        row.push(format!(
-            "{:.4} ± {:.4}",
-            p.shortfall_probability, p.shortfall_probability_stderr
+        row.push(super::probability_text(
+            p.shortfall_probability,
+            p.shortfall_probability_stderr,
+            r.paths,
         ));
     }
     hz.add_row(row);

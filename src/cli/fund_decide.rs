@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use super::fund::{RunArgs, load_scenario, table, with_threads};
-use super::{CliError, Format, print_json, read_text};
+use super::{CliError, Format, print_json, probability_text, read_text};
 use crate::fund::capacity::{CapacityBinding, CapacityError, CapacityResult, CapacitySettings};
 use crate::fund::compare::{CompareResult, OWN};
 use crate::fund::optimise::{
@@ -194,9 +194,10 @@ fn capacity_table(r: &CapacityResult) -> String {
     ]);
     t.add_row(vec![
         format!("{}", r.bracket.below),
-        format!(
-            "{:.4} ± {:.4}",
-            r.shortfall_probability, r.shortfall_probability_stderr
+        probability_text(
+            r.shortfall_probability,
+            r.shortfall_probability_stderr,
+            r.paths,
         ),
         String::new(),
     ]);
@@ -208,7 +209,7 @@ fn capacity_table(r: &CapacityResult) -> String {
         t.add_row(vec![
             format!("{above}"),
             format!("{p:.4}"),
-            format!("{:.1} %", 100.0 * s),
+            format!("{:.3} %", 100.0 * s),
         ]);
     }
     let binding = match r.binding {
@@ -221,7 +222,7 @@ fn capacity_table(r: &CapacityResult) -> String {
         CapacityBinding::MaxMultiple => "nothing up to --max-multiple: raise it to look further",
     };
     format!(
-        "scenario {} | seed {} | paths {} | target lifetime P(shortfall) <= {} | enrol >= {} of the principal asked | {} draws, {} ledger passes\n\
+        "scenario {} | seed {} | paths {} | target lifetime P(shortfall) <= {} | enrol >= {} of the principal asked | draws: {}, ledger passes: {}\n\
          capacity: {} × the planned book ({} loans, {:.0} CNY of principal; credit enabled {:.0} ± {:.0} CNY)\n\
          binding: {binding}\n{t}\n\nsimulation at the answer:\n{}",
         r.scenario,
@@ -263,34 +264,43 @@ pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
 
 /// The rows of a comparison: label and the value of each column, as text.
 fn compare_rows(r: &CompareResult) -> Vec<(&'static str, Vec<String>)> {
-    type Get = fn(&crate::fund::compare::CompareFigures) -> String;
+    type Get = fn(&crate::fund::compare::CompareFigures, u64) -> String;
     let rows: [(&'static str, Get); 13] = [
-        ("lifetime claims (CNY)", |f| mean(f.fund_claims)),
-        ("lifetime paid (CNY)", |f| mean(f.fund_paid)),
-        ("lifetime bank loss (CNY)", |f| mean(f.bank_loss)),
-        ("lifetime other parties' loss (CNY)", |f| {
+        ("lifetime claims (CNY)", |f, _| mean(f.fund_claims)),
+        ("lifetime paid (CNY)", |f, _| mean(f.fund_paid)),
+        ("lifetime bank loss (CNY)", |f, _| mean(f.bank_loss)),
+        ("lifetime other parties' loss (CNY)", |f, _| {
             mean(f.other_parties_loss)
         }),
-        ("lifetime public cost (CNY)", |f| mean(f.public_cost)),
-        ("credit enabled (CNY)", |f| mean(f.credit_enabled)),
-        ("refused: ineligible (CNY)", |f| {
+        ("lifetime public cost (CNY)", |f, _| mean(f.public_cost)),
+        ("credit enabled (CNY)", |f, _| mean(f.credit_enabled)),
+        ("refused: ineligible (CNY)", |f, _| {
             mean(f.ineligible_principal)
         }),
-        ("refused: bank paused (CNY)", |f| {
+        ("refused: bank paused (CNY)", |f, _| {
             mean(f.refused_paused_principal)
         }),
-        ("refused: leverage limit (CNY)", |f| {
+        ("refused: leverage limit (CNY)", |f, _| {
             mean(f.refused_leverage_principal)
         }),
-        ("peak leverage", |f| format!("{:.2}", f.peak_leverage.mean)),
-        ("credit per public yuan", |f| {
+        ("peak leverage", |f, _| {
+            format!("{:.2}", f.peak_leverage.mean)
+        }),
+        ("credit per public yuan", |f, _| {
             format!("{:.2}", f.credit_per_public_yuan)
         }),
-        ("P(shortfall), horizon", |f| prob(f.horizon_shortfall)),
-        ("P(shortfall), lifetime", |f| prob(f.lifetime_shortfall)),
+        ("P(shortfall), horizon", |f, n| prob(f.horizon_shortfall, n)),
+        ("P(shortfall), lifetime", |f, n| {
+            prob(f.lifetime_shortfall, n)
+        }),
     ];
     rows.iter()
-        .map(|(label, get)| (*label, r.schemes.iter().map(|c| get(&c.figures)).collect()))
+        .map(|(label, get)| {
+            (
+                *label,
+                r.schemes.iter().map(|c| get(&c.figures, r.paths)).collect(),
+            )
+        })
         .collect()
 }
 
@@ -298,8 +308,8 @@ fn mean(m: crate::fund::compare::Mean) -> String {
     format!("{:.0} ± {:.0}", m.mean, m.stderr)
 }
 
-fn prob(p: crate::fund::compare::Probability) -> String {
-    format!("{:.4} ± {:.4}", p.p, p.stderr)
+fn prob(p: crate::fund::compare::Probability, paths: u64) -> String {
+    probability_text(p.p, p.stderr, paths)
 }
 
 fn column_name(c: &crate::fund::compare::CompareColumn) -> String {
@@ -321,7 +331,7 @@ fn compare_table(r: &CompareResult) -> String {
         t.add_row(row);
     }
     format!(
-        "scenario {} | seed {} | paths {} | one draw of defaults for every scheme ({} draws, {} ledger passes)\n{t}",
+        "scenario {} | seed {} | paths {} | common random numbers: draws of defaults: {}, ledger passes: {}\n{t}",
         r.scenario, r.seed, r.paths, r.simulations, r.ledger_passes
     )
 }
@@ -450,9 +460,10 @@ fn optimise_table(r: &OptimiseResult) -> String {
         t.add_row(vec![
             point_text(p),
             objective_text(p),
-            format!(
-                "{:.4} ± {:.4}",
-                p.shortfall_probability, p.shortfall_probability_stderr
+            probability_text(
+                p.shortfall_probability,
+                p.shortfall_probability_stderr,
+                r.paths,
             ),
             format!("{:.0}", p.credit_enabled),
             format!("{:.0}", p.budget_used),

@@ -316,3 +316,13 @@ fn validate(file: &Path) -> Result<(), CliError> {
         file.display()
     )))
 }
+
+/// A probability estimate with its standard error for a table; when no path of `paths` saw the
+/// event, the 95 % upper bound `3/N` instead of a bare `0 ± 0`.
+pub fn probability_text(p: f64, stderr: f64, paths: u64) -> String {
+    if p == 0.0 {
+        format!("< {:.5} (0 / {paths})", 3.0 / paths.max(1) as f64)
+    } else {
+        format!("{p:.4} ± {stderr:.4}")
+    }
+}
