@@ -31,12 +31,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+pub use importance::{ImportanceSampling, ImportanceSamplingReport, Tilt, TiltChoice};
 pub use part::{FundPart, PART_FORMAT, merge_parts};
 pub use result::{
     Assumptions, BookSummary, BookYear, FundResult, FundRules, Histogram, LowerQuantiles,
     PeriodResult, YearResult,
 };
-pub use importance::{ImportanceSampling, ImportanceSamplingReport, Tilt, TiltChoice};
 pub use sampler::DefaultEvent;
 pub use settings::{CollateralParams, FundModel, Progress, Settings};
 

@@ -258,9 +258,11 @@ fn period_result(
     let (shortfall, shortfall_se) = probability(&samples[Total::Shortfall as usize], weights);
     let funding = head.initial_capital.to_f64() + head.appropriations_total.to_f64();
     let public_cost = match weights {
-        Some(w) => Weighted::new(&samples[Total::PublicCost as usize], w)
-            .stats()
-            .mean,
+        Some(w) => {
+            Weighted::new(&samples[Total::PublicCost as usize], w)
+                .stats()
+                .mean
+        }
         None => samples[Total::PublicCost as usize].mean().value,
     };
     PeriodResult {
@@ -299,11 +301,9 @@ fn period_result(
             0.0
         },
         claims_histogram: Some(match weights {
-            Some(w) => Histogram::of_weighted(
-                &samples[Total::Claims as usize],
-                w,
-                Histogram::DEFAULT_BINS,
-            ),
+            Some(w) => {
+                Histogram::of_weighted(&samples[Total::Claims as usize], w, Histogram::DEFAULT_BINS)
+            }
             None => Histogram::of(&samples[Total::Claims as usize], Histogram::DEFAULT_BINS),
         }),
     }

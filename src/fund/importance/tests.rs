@@ -3,14 +3,30 @@ use super::*;
 fn point(hits: u64, second_moment: f64) -> PilotPoint {
     PilotPoint {
         hits,
+        estimate: 1e-4,
+        stderr: 1e-5,
         second_moment,
     }
 }
 
 #[test]
 fn the_pilot_picks_the_smallest_trusted_second_moment() {
-    let points = [point(3, 1e-12), point(40, 2e-8), point(200, 5e-9), point(90, 5e-9)];
+    let points = [
+        point(3, 1e-12),
+        point(40, 2e-8),
+        point(200, 5e-9),
+        point(90, 5e-9),
+    ];
     assert_eq!(pick(&points), Some(2));
+    // A point whose estimate disagrees with the median (a heavy-tailed weight that missed
+    // its heavy paths) is not trusted, however small its second moment.
+    let mut heavy = points;
+    heavy[3] = PilotPoint {
+        estimate: 1.6e-5,
+        stderr: 4e-6,
+        ..point(256, 1e-12)
+    };
+    assert_eq!(pick(&heavy), Some(2));
     // Nothing trusted: the most hits (the first of equals).
     let few = [point(0, 0.0), point(5, 1.0), point(5, 0.5), point(2, 0.1)];
     assert_eq!(pick(&few), Some(1));
@@ -121,10 +137,13 @@ fn importance_sampling_finds_the_exact_pool_tail_near_1e_5() {
 #[test]
 fn a_zero_tilt_draws_exactly_the_plain_paths_with_unit_weights() {
     let s = rich_scenario(600);
-    let plain = simulate_part(&s, &Settings::for_scenario(&s, FundModel::embedded_default()))
-        .unwrap();
-    let tilted = simulate_part(&s, &is_settings(&s, ImportanceSampling::Fixed(Tilt::NONE)))
-        .unwrap();
+    let plain = simulate_part(
+        &s,
+        &Settings::for_scenario(&s, FundModel::embedded_default()),
+    )
+    .unwrap();
+    let tilted =
+        simulate_part(&s, &is_settings(&s, ImportanceSampling::Fixed(Tilt::NONE))).unwrap();
     assert_eq!(tilted.total_samples, plain.total_samples);
     assert_eq!(tilted.year_samples, plain.year_samples);
     assert!(tilted.weights.unwrap().values().iter().all(|w| *w == 1.0));
@@ -197,12 +216,16 @@ fn importance_and_plain_sampling_agree_on_a_moderate_event() {
     let exact = exact_tail(7);
     assert!((0.03..0.07).contains(&exact), "{exact}");
     let s = k_pool(7, 20_000);
-    let plain = simulate(&s, &Settings::for_scenario(&s, FundModel::embedded_default())).unwrap();
+    let plain = simulate(
+        &s,
+        &Settings::for_scenario(&s, FundModel::embedded_default()),
+    )
+    .unwrap();
     let s_is = k_pool(7, 4_000);
     let is = simulate(&s_is, &is_settings(&s_is, ImportanceSampling::Pilot)).unwrap();
     let (a, b) = (&plain.lifetime, &is.lifetime);
-    let combined = (a.shortfall_probability_stderr.powi(2) + b.shortfall_probability_stderr.powi(2))
-        .sqrt();
+    let combined =
+        (a.shortfall_probability_stderr.powi(2) + b.shortfall_probability_stderr.powi(2)).sqrt();
     assert!(
         (a.shortfall_probability - b.shortfall_probability).abs() <= ORACLE_SIGMAS * combined,
         "plain {} ± {} vs IS {} ± {}",
@@ -215,7 +238,10 @@ fn importance_and_plain_sampling_agree_on_a_moderate_event() {
     // Weighted means: claims against the plain mean, defaults against the exact 2.
     let (ca, cb) = (a.fund_claims, b.fund_claims);
     let se = (ca.stderr.powi(2) + cb.stderr.powi(2)).sqrt();
-    assert!((ca.mean - cb.mean).abs() <= ORACLE_SIGMAS * se, "{ca:?} vs {cb:?}");
+    assert!(
+        (ca.mean - cb.mean).abs() <= ORACLE_SIGMAS * se,
+        "{ca:?} vs {cb:?}"
+    );
     let d = b.defaults;
     assert!((d.mean - 2.0).abs() <= ORACLE_SIGMAS * d.stderr, "{d:?}");
     // A quantity that is the same on every path keeps its value under the weights.
@@ -273,10 +299,13 @@ fn importance_sampling_is_reproducible_at_any_thread_count_and_across_shards() {
     ));
     // The events drawn once and re-evaluated carry the same weights.
     let drawn = DrawnRun::draw(&s, &settings).unwrap();
-    assert_eq!(drawn.tilt().map(|t| t.tilt), Some(Tilt {
-        shift: one.importance_sampling.unwrap().shift,
-        twist: one.importance_sampling.unwrap().twist,
-    }));
+    assert_eq!(
+        drawn.tilt().map(|t| t.tilt),
+        Some(Tilt {
+            shift: one.importance_sampling.unwrap().shift,
+            twist: one.importance_sampling.unwrap().twist,
+        })
+    );
     assert_eq!(drawn.evaluate(), one);
 }
 
