@@ -332,3 +332,24 @@ fn size_with_importance_sampling_finds_the_capital_of_a_rare_pool_tail() {
     assert!((answer.shortfall_probability - exact_tail(k)).abs() <= ORACLE_SIGMAS * se);
     assert!(answer.result.importance_sampling.is_some());
 }
+
+/// Slow: 200 000 paths at each of the two rare tails, where the estimate must be within 4
+/// standard errors and 2 % of the exact value (`cargo test --release -- --ignored
+/// importance_sampling_converges`).
+#[test]
+#[ignore]
+fn importance_sampling_converges_on_the_rare_pool_tails() {
+    for k in [23u64, 30] {
+        let exact = exact_tail(k as usize);
+        let s = k_pool(k, 200_000);
+        let r = simulate(&s, &is_settings(&s, ImportanceSampling::Pilot)).unwrap();
+        let (p, se) = (
+            r.lifetime.shortfall_probability,
+            r.lifetime.shortfall_probability_stderr,
+        );
+        assert!(
+            (p - exact).abs() <= ORACLE_SIGMAS * se && se < 0.02 * exact,
+            "k = {k}: {p:e} ± {se:e} vs {exact:e}"
+        );
+    }
+}
