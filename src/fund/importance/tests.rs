@@ -1,21 +1,25 @@
 use super::*;
 
-fn point(hits: u64, second_moment: f64) -> PilotPoint {
+/// A point whose `hits` weights are equal and sum to 256 × 1e-4 (so `(Σw)²/Σw² = hits`);
+/// `spread` multiplies the second moment.
+fn point(hits: u64, spread: f64) -> PilotPoint {
+    let w = 256.0 * 1e-4 / hits.max(1) as f64;
     PilotPoint {
         hits,
         estimate: 1e-4,
         stderr: 1e-5,
-        second_moment,
+        second_moment: spread * hits as f64 * w * w / 256.0,
     }
 }
 
 #[test]
 fn the_pilot_picks_the_smallest_trusted_second_moment() {
+    // Second moments 1e-4² · 256/hits · spread: the most hits (spread 1) has the least.
     let points = [
-        point(3, 1e-12),
-        point(40, 2e-8),
-        point(200, 5e-9),
-        point(90, 5e-9),
+        point(3, 1.0),
+        point(40, 1.0),
+        point(200, 1.0),
+        point(90, 1.0),
     ];
     assert_eq!(pick(&points), Some(2));
     // A point whose estimate disagrees with the median (a heavy-tailed weight that missed
@@ -24,13 +28,18 @@ fn the_pilot_picks_the_smallest_trusted_second_moment() {
     heavy[3] = PilotPoint {
         estimate: 1.6e-5,
         stderr: 4e-6,
-        ..point(256, 1e-12)
+        second_moment: 1e-14,
+        ..point(256, 1.0)
     };
     assert_eq!(pick(&heavy), Some(2));
-    // Nothing trusted: the most hits (the first of equals).
-    let few = [point(0, 0.0), point(5, 1.0), point(5, 0.5), point(2, 0.1)];
-    assert_eq!(pick(&few), Some(1));
-    assert_eq!(pick(&[point(0, 0.0); 3]), None);
+    // Nor is one whose weight sits on a few paths (effective hits 200/50 = 4).
+    let mut degenerate = points;
+    degenerate[2] = point(200, 50.0);
+    assert!(degenerate[2].effective_hits() < PILOT_MIN_HITS as f64);
+    assert_eq!(pick(&degenerate), Some(3));
+    // Nothing trusted: plain sampling.
+    let few = [point(0, 1.0), point(5, 1.0), point(15, 1.0), point(2, 1.0)];
+    assert_eq!(pick(&few), None);
 }
 
 #[test]
