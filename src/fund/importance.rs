@@ -9,11 +9,14 @@
 //!
 //! **The measure.** Two changes, both exact:
 //! * *Shift.* The common factor's innovations are drawn from `N(a_y, 1)` instead of
-//!   `N(0, 1)`: `a_0 = μ` and, with AR(1) persistence φ, `a_y = μ·√((1−φ)/(1+φ))` after, so the
-//!   common factor has mean μ in every life year (μ < 0 is toward defaults: a low factor
-//!   raises `p(z)`). The innovation `x` drawn under the shift contributes
-//!   `φ(x)/φ(x−a) = exp(−a·x + a²/2)`. The 8 industry factors are not shifted (they carry
-//!   `sector_share` of the systematic variance and are drawn as before).
+//!   `N(0, 1)`, `a` a vector of length |μ| over the life years along the direction
+//!   `(1, c, c, …)`, `c = √((1−φ)/(1+φ))` with AR(1) persistence φ, so the common factor has
+//!   the same mean `μ/√(1 + (Y−1)c²)` in every one of the Y life years (μ < 0 is toward
+//!   defaults: a low factor raises `p(z)`). Fixing the length, not the yearly mean, keeps
+//!   the variance of the ratio (`e^{μ²}`) the same for any number of years: a yearly mean of
+//!   −1 over 8 years already degenerates the weights. The innovation `x` drawn under the
+//!   shift contributes `φ(x)/φ(x−a) = exp(−a·x + a²/2)`. The 8 industry factors are not
+//!   shifted (they carry `sector_share` of the systematic variance and are drawn as before).
 //! * *Twist.* Given the factors, each loan at risk in a year with conditional default
 //!   probability `p` (`p_m(z)` of its exposure months) defaults with the exponentially
 //!   twisted `p̃ = p·e^θ/(1 + p(e^θ−1))` instead: the skips run at `p̃_12`, the partial-year
@@ -90,7 +93,8 @@ pub enum ImportanceSampling {
 /// them.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tilt {
-    /// Mean μ of the common factor in every life year (negative: toward defaults).
+    /// Length μ of the shift of the common factor's innovations (negative: toward defaults);
+    /// the factor's mean is the same in every life year, μ itself for a one-year book.
     pub shift: f64,
     /// Exponential twist θ of the conditional default probabilities.
     pub twist: f64,
@@ -123,7 +127,8 @@ pub struct TiltChoice {
 /// What a result says about its importance sampling (`importance_sampling` in the JSON).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ImportanceSamplingReport {
-    /// Mean μ of the common factor under sampling (negative: toward defaults).
+    /// Length μ of the shift of the common factor's innovations (negative: toward
+    /// defaults; for a one-year book the factor's mean).
     pub shift: f64,
     /// Exponential twist θ of the conditional default probabilities.
     pub twist: f64,
@@ -172,14 +177,11 @@ pub(crate) struct Tilted {
 impl Tilted {
     pub(crate) fn new(book: &Book, persistence: f64, tilt: Tilt) -> Tilted {
         let later = ((1.0 - persistence) / (1.0 + persistence)).sqrt();
-        let shifts = (0..book.life_years())
-            .map(|y| {
-                if y == 0 {
-                    tilt.shift
-                } else {
-                    tilt.shift * later
-                }
-            })
+        let years = book.life_years();
+        // The direction that keeps the factor's mean equal in every year, scaled to length μ.
+        let norm = (1.0 + years.saturating_sub(1) as f64 * later * later).sqrt();
+        let shifts = (0..years)
+            .map(|y| tilt.shift / norm * if y == 0 { 1.0 } else { later })
             .collect();
         let exposure = book
             .years
