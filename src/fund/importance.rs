@@ -404,7 +404,7 @@ fn pick(points: &[PilotPoint]) -> Option<usize> {
         .collect();
     enough.sort_by(f64::total_cmp);
     let median = enough.get(enough.len().saturating_sub(1) / 2).copied();
-    let trusted = median.and_then(|median| {
+    median.and_then(|median| {
         points
             .iter()
             .enumerate()
@@ -413,8 +413,7 @@ fn pick(points: &[PilotPoint]) -> Option<usize> {
             })
             .min_by(|a, b| a.1.second_moment.total_cmp(&b.1.second_moment))
             .map(|(g, _)| g)
-    });
-    trusted
+    })
 }
 
 #[cfg(test)]
