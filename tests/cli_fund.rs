@@ -213,3 +213,88 @@ fn validate_recognises_scenarios_and_schemes() {
     assert_eq!(code, 0);
     assert!(out.contains("valid scenario cli"), "{out}");
 }
+
+/// The exact `P(D > 23)` of `scenarios/bench-rare-1e4.toml` (Vasicek finite pool N = 100,
+/// p = 2 %, ρ = 0.12; `finite_pool_pmf` of the fund's unit tests).
+const BENCH_RARE_1E4_EXACT: f64 = 9.878_202_8e-5;
+
+fn scenarios_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+}
+
+#[test]
+fn importance_sampling_reports_a_rare_tail_its_error_and_the_variance_reduction() {
+    let dir = scenarios_dir();
+    let args = [
+        "fund",
+        "simulate",
+        "bench-rare-1e4.toml",
+        "--importance-sampling",
+        "--paths",
+        "2000",
+    ];
+    let (code, out, err) = ipledge(&dir, &args);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let p = v["lifetime"]["shortfall_probability"].as_f64().unwrap();
+    let se = v["lifetime"]["shortfall_probability_stderr"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (p - BENCH_RARE_1E4_EXACT).abs() <= 4.0 * se && se < 0.2 * BENCH_RARE_1E4_EXACT,
+        "{p} ± {se}"
+    );
+    let is = &v["importance_sampling"];
+    assert!(is["shift"].as_f64().unwrap() < 0.0, "{is}");
+    assert!(is["twist"].as_f64().is_some(), "{is}");
+    assert!(is["pilot_paths"].as_u64().unwrap() > 0, "{is}");
+    assert!(is["variance_reduction"].as_f64().unwrap() > 100.0, "{is}");
+    // The same run as a table names the tilt and prints the probability readably.
+    let mut table_args = args.to_vec();
+    table_args.extend(["--format", "table"]);
+    let (code, out, err) = ipledge(&dir, &table_args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("importance sampling: common factor mean"),
+        "{out}"
+    );
+    assert!(out.contains("e-5 ±"), "{out}");
+    // Off by default: no weights, no report.
+    let (code, out, err) = ipledge(
+        &dir,
+        &["fund", "simulate", "bench-rare-1e4.toml", "--paths", "500"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v.get("importance_sampling").is_none());
+}
+
+#[test]
+fn size_with_importance_sampling_finds_the_capital_of_a_rare_target() {
+    // Each default owes 300 k; the smallest k with P(D > k) <= 1.2e-4 is 23 (k = 22: 1.39e-4).
+    let (code, out, err) = ipledge(
+        &scenarios_dir(),
+        &[
+            "fund",
+            "size",
+            "bench-rare-1e4.toml",
+            "--max-shortfall-prob",
+            "1.2e-4",
+            "--resolution",
+            "300000",
+            "--importance-sampling",
+            "--paths",
+            "4000",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let capital: f64 = v["initial_capital"].as_str().unwrap().parse().unwrap();
+    assert_eq!(capital, 6_900_000.0, "{v}");
+    assert!(
+        v["result"]["importance_sampling"]["variance_reduction"]
+            .as_f64()
+            .unwrap()
+            > 100.0
+    );
+}

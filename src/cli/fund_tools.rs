@@ -132,13 +132,21 @@ fn size_table(r: &SizeResult) -> String {
         "lifetime P(shortfall)",
         "stderr",
     ]);
+    // Importance sampling is for rare targets: four decimals would print them as 0.
+    let prob = |p: f64| {
+        if r.result.importance_sampling.is_some() {
+            format!("{p:.3e}")
+        } else {
+            format!("{p:.4}")
+        }
+    };
     if let (Some(below), Some(p)) = (r.bracket.below, r.bracket.below_shortfall_probability) {
-        t.add_row(vec![below.to_string(), format!("{p:.4}"), String::new()]);
+        t.add_row(vec![below.to_string(), prob(p), String::new()]);
     }
     t.add_row(vec![
         r.initial_capital.to_string(),
-        format!("{:.4}", r.shortfall_probability),
-        format!("{:.4}", r.shortfall_probability_stderr),
+        prob(r.shortfall_probability),
+        prob(r.shortfall_probability_stderr),
     ]);
     let binding = match r.binding {
         fund::size::Binding::Leverage => "the leverage limit (room to enrol the book)",

@@ -18,6 +18,7 @@ mod book;
 pub mod capacity;
 pub mod compare;
 mod evaluator;
+mod importance;
 mod ledger;
 pub mod metrics;
 pub mod optimise;
@@ -35,6 +36,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 pub use evaluator::Evaluator;
+pub use importance::{ImportanceSampling, ImportanceSamplingReport, Tilt, TiltChoice};
 pub use part::{FundPart, PART_FORMAT, merge_parts};
 pub use result::{
     Assumptions, BookSummary, BookYear, FundResult, FundRules, Histogram, LowerQuantiles,
@@ -100,6 +102,12 @@ pub enum FundError {
         /// 1-based shard number.
         index: u32,
     },
+    /// An importance-sampling tilt that is not a pair of finite numbers.
+    #[error("importance-sampling tilt must be finite (got {tilt})")]
+    NonFiniteTilt {
+        /// The tilt as given.
+        tilt: String,
+    },
     /// A shard was given twice.
     #[error("shard {index} was given twice")]
     DuplicateShard {
@@ -111,6 +119,13 @@ pub enum FundError {
 fn check(scenario: &Scenario, settings: &Settings) -> Result<(), FundError> {
     if settings.paths == 0 {
         return Err(FundError::NoPaths);
+    }
+    if let Some(ImportanceSampling::Fixed(t)) = settings.importance_sampling
+        && !t.is_finite()
+    {
+        return Err(FundError::NonFiniteTilt {
+            tilt: format!("{t:?}"),
+        });
     }
     for c in &scenario.book.cohorts {
         if let PdSpec::Grades(mix) = &c.pd_1y {
@@ -124,21 +139,27 @@ fn check(scenario: &Scenario, settings: &Settings) -> Result<(), FundError> {
     Ok(())
 }
 
-/// Per-path samples of one batch: `[year][YearMetric]` and `[Period][Total]`.
+/// Per-path samples of one batch: `[year][YearMetric]` and `[Period][Total]`, and with
+/// importance sampling each path's likelihood-ratio weight.
 struct BatchSamples {
     years: Vec<Vec<Sample>>,
     totals: Vec<Vec<Sample>>,
+    weights: Option<Sample>,
 }
 
 impl BatchSamples {
-    fn new(h: usize, n: usize) -> Self {
+    fn new(h: usize, n: usize, weighted: bool) -> Self {
         BatchSamples {
             years: vec![vec![Sample::with_capacity(n); YearMetric::COUNT]; h],
             totals: vec![vec![Sample::with_capacity(n); Total::COUNT]; Period::ALL.len()],
+            weights: weighted.then(|| Sample::with_capacity(n)),
         }
     }
 
-    fn push(&mut self, m: &PathMetrics) {
+    fn push(&mut self, m: &PathMetrics, weight: f64) {
+        if let Some(w) = &mut self.weights {
+            w.push(weight);
+        }
         for (acc, row) in self.years.iter_mut().zip(&m.year) {
             for (s, v) in acc.iter_mut().zip(row.0) {
                 s.push(v);
@@ -162,16 +183,25 @@ impl BatchSamples {
                 a.merge(s);
             }
         }
+        if let (Some(acc), Some(part)) = (&mut self.weights, other.weights) {
+            acc.merge(part);
+        }
     }
 }
 
-/// Runs `path` for each of a batch's `n` paths (it fills the path's metrics) and collects them.
-fn collect_batch(h: usize, n: usize, mut path: impl FnMut(&mut PathMetrics)) -> BatchSamples {
+/// Runs `path` for each of a batch's `n` paths (it fills the path's metrics and returns its
+/// weight, kept when `weighted`) and collects them.
+fn collect_batch(
+    h: usize,
+    n: usize,
+    weighted: bool,
+    mut path: impl FnMut(&mut PathMetrics) -> f64,
+) -> BatchSamples {
     let mut m = PathMetrics::new(h);
-    let mut out = BatchSamples::new(h, n);
+    let mut out = BatchSamples::new(h, n, weighted);
     for _ in 0..n {
-        path(&mut m);
-        out.push(&m);
+        let w = path(&mut m);
+        out.push(&m, w);
     }
     out
 }
@@ -182,6 +212,8 @@ struct BatchEvents {
     /// `events[ends[i-1]..ends[i]]` are path `i`'s.
     ends: Vec<usize>,
     events: Vec<DefaultEvent>,
+    /// Path `i`'s likelihood-ratio weight (importance sampling only; else empty).
+    weights: Vec<f64>,
 }
 
 impl BatchEvents {
@@ -213,6 +245,10 @@ fn input_digest(
     if let Some(m) = multiple {
         h.update(b"multiple");
         h.update(m.to_le_bytes());
+    }
+    // Only when on, so that plain runs keep their digests.
+    if let Some(is) = settings.importance_sampling {
+        h.update(format!("importance-sampling {is:?}").as_bytes());
     }
     let digest = h.finalize();
     digest.iter().map(|b| format!("{b:02x}")).collect()
@@ -328,6 +364,8 @@ pub struct DrawnRun<'s> {
     key: String,
     batches: Vec<BatchEvents>,
     range: std::ops::Range<u64>,
+    /// The tilt the paths were drawn under (importance sampling only).
+    tilt: Option<TiltChoice>,
 }
 
 /// One re-evaluation of a [`DrawnRun`]: the scenario's rules, the book multiple, the capital
@@ -375,16 +413,45 @@ fn draw_batch(
     book: &book::Book,
     batch: &Batch,
     rng: &mut Stream,
+    tilt: Option<&importance::Tilted>,
 ) -> BatchEvents {
     let mut scratch = SamplerScratch::new(book);
     let mut out = BatchEvents::default();
     let mut path = Vec::new();
     for _ in 0..batch.len() {
-        sampler.sample_path(rng, &mut scratch, &mut path);
+        let log_w = sampler.sample_path(rng, &mut scratch, &mut path, tilt);
         out.events.extend_from_slice(&path);
         out.ends.push(out.events.len());
+        if tilt.is_some() {
+            out.weights.push(log_w.exp());
+        }
     }
     out
+}
+
+/// The tilt of a run with importance sampling (after its pilot, which runs the ledger at
+/// `capital` with the rules as written) and the sampler's view of it.
+fn tilt_for(
+    scenario: &Scenario,
+    settings: &Settings,
+    book: &book::Book,
+    sampler: &Sampler,
+    capital: Money,
+) -> Option<(TiltChoice, importance::Tilted)> {
+    let mode = settings.importance_sampling?;
+    let persistence = scenario.risk.cycle_persistence;
+    let plan = LedgerPlan::new(scenario, book, capital.to_f64(), false);
+    let choice = importance::choose(
+        mode,
+        settings.seed,
+        sampler,
+        book,
+        &plan,
+        persistence,
+        scenario.horizon_years as usize,
+    );
+    let tilted = importance::Tilted::new(book, persistence, choice.tilt);
+    Some((choice, tilted))
 }
 
 impl<'s> DrawnRun<'s> {
@@ -410,11 +477,15 @@ impl<'s> DrawnRun<'s> {
         let book = book::Book::build_copies(scenario, settings.seed, &settings.model, copies, true);
         let sampler = Sampler::new(scenario, &book, settings.model.collateral);
         let range = settings.shard.batch_range(settings.paths);
+        let capital = settings
+            .initial_capital
+            .unwrap_or(scenario.fund.initial_capital);
+        let tilt = tilt_for(scenario, settings, &book, &sampler, capital);
         let batches: Vec<BatchEvents> = batches(settings.paths, range.clone())
             .into_par_iter()
             .map(|b| {
                 let mut rng = stream(settings.seed, Domain::Fund, b.index);
-                draw_batch(&sampler, &book, &b, &mut rng)
+                draw_batch(&sampler, &book, &b, &mut rng, tilt.as_ref().map(|t| &t.1))
             })
             .collect();
         Ok(DrawnRun {
@@ -425,6 +496,7 @@ impl<'s> DrawnRun<'s> {
             key: draw_key(scenario),
             batches,
             range,
+            tilt: tilt.map(|t| t.0),
         })
     }
 
@@ -492,8 +564,9 @@ impl<'s> DrawnRun<'s> {
             .map(|b| {
                 let mut scratch = LedgerScratch::new(&plan);
                 let mut paths = b.paths();
+                let mut weights = b.weights.iter();
                 let mut kept = Vec::new();
-                collect_batch(h, b.ends.len(), |m| {
+                collect_batch(h, b.ends.len(), self.tilt.is_some(), |m| {
                     let events = paths.next().unwrap_or_default();
                     match map {
                         None => plan.run(events, &mut scratch, m),
@@ -506,20 +579,24 @@ impl<'s> DrawnRun<'s> {
                             plan.run(&kept, &mut scratch, m);
                         }
                     }
+                    weights.next().copied().unwrap_or(1.0)
                 })
             })
             .collect();
         let multiple = (self.copies > 1).then_some(v.multiple);
-        Ok(finish_part(
-            v.scenario,
-            &self.settings,
-            book,
-            &plan,
-            v.capital,
-            multiple,
-            self.range.clone(),
-            parts,
-        ))
+        Ok(FundPart {
+            importance_sampling: self.tilt,
+            ..finish_part(
+                v.scenario,
+                &self.settings,
+                book,
+                &plan,
+                v.capital,
+                multiple,
+                self.range.clone(),
+                parts,
+            )
+        })
     }
 
     /// Whether the scenario has a leverage limit (from the fund or the scheme).
@@ -553,22 +630,32 @@ impl<'s> DrawnRun<'s> {
             .map(|b| {
                 let mut scratch = LedgerScratch::new(&plan);
                 let mut paths = b.paths();
-                collect_batch(h, b.ends.len(), |m| {
+                let mut weights = b.weights.iter();
+                collect_batch(h, b.ends.len(), self.tilt.is_some(), |m| {
                     let events = paths.next().unwrap_or_default();
                     plan.run(events, &mut scratch, m);
+                    weights.next().copied().unwrap_or(1.0)
                 })
             })
             .collect();
-        finish_part(
-            &self.scenario,
-            &self.settings,
-            &self.book,
-            &plan,
-            capital,
-            (self.copies > 1).then_some(f64::from(self.copies)),
-            self.range.clone(),
-            parts,
-        )
+        FundPart {
+            importance_sampling: self.tilt,
+            ..finish_part(
+                &self.scenario,
+                &self.settings,
+                &self.book,
+                &plan,
+                capital,
+                (self.copies > 1).then_some(f64::from(self.copies)),
+                self.range.clone(),
+                parts,
+            )
+        }
+    }
+
+    /// The tilt the paths were drawn under, when drawn with importance sampling.
+    pub fn tilt(&self) -> Option<TiltChoice> {
+        self.tilt
     }
 
     /// The default events of every path, in path order.
@@ -624,7 +711,8 @@ fn finish_part(
                 .map_or(0, Sample::len)
         })
         .sum();
-    let mut all = BatchSamples::new(h, paths);
+    let weighted = parts.iter().any(|p| p.weights.is_some());
+    let mut all = BatchSamples::new(h, paths, weighted);
     for p in parts {
         all.merge(p);
     }
@@ -647,6 +735,9 @@ fn finish_part(
         end_batch: range.end,
         year_samples: all.years,
         total_samples: all.totals,
+        // Set by the caller that knows the tilt.
+        importance_sampling: None,
+        weights: all.weights,
     }
 }
 
@@ -661,6 +752,8 @@ pub fn simulate_part(scenario: &Scenario, settings: &Settings) -> Result<FundPar
         .unwrap_or(scenario.fund.initial_capital);
     let sampler = Sampler::new(scenario, &book, settings.model.collateral);
     let plan = LedgerPlan::new(scenario, &book, capital.to_f64(), false);
+    let tilt = tilt_for(scenario, settings, &book, &sampler, capital);
+    let tilted = tilt.as_ref().map(|t| &t.1);
     let range = settings.shard.batch_range(settings.paths);
     let total = range.end - range.start;
     let done = AtomicU64::new(0);
@@ -673,9 +766,10 @@ pub fn simulate_part(scenario: &Scenario, settings: &Settings) -> Result<FundPar
             let mut sampler_scratch = SamplerScratch::new(&book);
             let mut ledger_scratch = LedgerScratch::new(&plan);
             let mut events = Vec::new();
-            let out = collect_batch(h, batch.len(), |m| {
-                sampler.sample_path(rng, &mut sampler_scratch, &mut events);
+            let out = collect_batch(h, batch.len(), tilted.is_some(), |m| {
+                let log_w = sampler.sample_path(rng, &mut sampler_scratch, &mut events, tilted);
                 plan.run(&events, &mut ledger_scratch, m);
+                log_w.exp()
             });
             if let Some(progress) = settings.progress {
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
@@ -683,9 +777,12 @@ pub fn simulate_part(scenario: &Scenario, settings: &Settings) -> Result<FundPar
             out
         },
     );
-    Ok(finish_part(
-        scenario, settings, &book, &plan, capital, None, range, parts,
-    ))
+    Ok(FundPart {
+        importance_sampling: tilt.map(|t| t.0),
+        ..finish_part(
+            scenario, settings, &book, &plan, capital, None, range, parts,
+        )
+    })
 }
 
 /// Simulates the whole run (`settings.shard` is ignored).

@@ -5,18 +5,24 @@
 //! identity, capital, shard index and count). Merging sorts parts by shard index, checks that
 //! they tile the run's batches exactly once, concatenates the samples in path order and
 //! computes the statistics, so the merge is bit-identical to the unsharded run.
+//!
+//! With importance sampling a part also keeps each path's likelihood-ratio weight and the
+//! tilt it was drawn under; every statistic is then the weighted one (`stats::Weighted`:
+//! probabilities as means of `w·1{event}`, the rest from the weighted empirical
+//! distribution). Without weights the statistics are the plain ones, computed as before.
 
 use serde::{Deserialize, Serialize};
 
 use super::FundError;
+use super::importance::{ImportanceSamplingReport, TiltChoice};
 use super::metrics::{Period, Total, YearMetric};
 use super::result::{Assumptions, FundResult, Histogram, LowerQuantiles, PeriodResult, YearResult};
 use crate::money::Money;
 use crate::rng::{Shard, batch_count};
-use crate::stats::{EventCount, Sample};
+use crate::stats::{EventCount, Sample, Stats, Weighted};
 
 /// Format tag of a partial result file.
-pub const PART_FORMAT: &str = "ipledge-fund-part/2";
+pub const PART_FORMAT: &str = "ipledge-fund-part/3";
 
 /// One shard of a fund simulation (what `fund simulate --shard I/N --out FILE` writes).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -57,6 +63,12 @@ pub struct FundPart {
     pub year_samples: Vec<Vec<Sample>>,
     /// Per-path samples per period and total: `total_samples[Period][Total]`.
     pub total_samples: Vec<Vec<Sample>>,
+    /// The tilt of an importance-sampling run (absent for plain sampling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importance_sampling: Option<TiltChoice>,
+    /// Per-path likelihood-ratio weights of an importance-sampling run, in path order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<Sample>,
 }
 
 impl FundPart {
@@ -84,7 +96,7 @@ pub fn merge_parts(mut parts: Vec<FundPart>) -> Result<FundResult, FundError> {
         if p.format != PART_FORMAT {
             return Err(mismatch("format", PART_FORMAT, &p.format));
         }
-        let checks: [(&'static str, String, String); 9] = [
+        let checks: [(&'static str, String, String); 10] = [
             ("scenario", first.scenario.clone(), p.scenario.clone()),
             ("seed", first.seed.to_string(), p.seed.to_string()),
             ("paths", first.paths.to_string(), p.paths.to_string()),
@@ -108,6 +120,11 @@ pub fn merge_parts(mut parts: Vec<FundPart>) -> Result<FundResult, FundError> {
                 "horizon_years",
                 first.horizon_years.to_string(),
                 p.horizon_years.to_string(),
+            ),
+            (
+                "importance_sampling",
+                format!("{:?}", first.importance_sampling),
+                format!("{:?}", p.importance_sampling),
             ),
             // Last: the digest differs whenever anything above does; named fields first.
             (
@@ -155,6 +172,15 @@ pub fn merge_parts(mut parts: Vec<FundPart>) -> Result<FundResult, FundError> {
         if paths_in != want {
             return Err(mismatch("paths in part", want, paths_in));
         }
+        let weights_in = p.weights.as_ref().map_or(0, Sample::len) as u64;
+        let weights_fit = match (&p.importance_sampling, &p.weights) {
+            (None, None) => true,
+            (Some(_), _) => weights_in == want,
+            (None, Some(_)) => false,
+        };
+        if !weights_fit {
+            return Err(mismatch("weights in part", want, weights_in));
+        }
     }
     if parts.len() != first.shard_count as usize {
         return Err(FundError::MissingShard {
@@ -169,6 +195,7 @@ pub fn merge_parts(mut parts: Vec<FundPart>) -> Result<FundResult, FundError> {
     let mut year_samples: Vec<Vec<Sample>> = vec![vec![Sample::new(); YearMetric::COUNT]; h];
     let mut total_samples: Vec<Vec<Sample>> =
         vec![vec![Sample::new(); Total::COUNT]; Period::ALL.len()];
+    let mut weights = first.importance_sampling.map(|_| Sample::new());
     for p in parts {
         if p.year_samples.len() != h
             || p.year_samples.iter().any(|y| y.len() != YearMetric::COUNT)
@@ -187,11 +214,23 @@ pub fn merge_parts(mut parts: Vec<FundPart>) -> Result<FundResult, FundError> {
                 a.merge(s);
             }
         }
+        if let (Some(acc), Some(part)) = (&mut weights, p.weights) {
+            acc.merge(part);
+        }
     }
-    Ok(build_result(&first, &year_samples, &total_samples))
+    Ok(build_result(
+        &first,
+        &year_samples,
+        &total_samples,
+        weights.as_ref(),
+    ))
 }
 
-fn probability(sample: &Sample) -> (f64, f64) {
+fn probability(sample: &Sample, weights: Option<&Sample>) -> (f64, f64) {
+    if let Some(w) = weights {
+        let est = Weighted::new(sample, w).probability(|v| v > 0.5);
+        return (est.value, est.stderr);
+    }
     let mut e = EventCount::default();
     for v in sample.values() {
         e.record(*v > 0.5);
@@ -200,16 +239,32 @@ fn probability(sample: &Sample) -> (f64, f64) {
     (est.value, est.stderr)
 }
 
+/// The summary of a per-path sample, weighted when the run was.
+fn stats(sample: &Sample, weights: Option<&Sample>) -> Stats {
+    match weights {
+        Some(w) => Weighted::new(sample, w).stats(),
+        None => sample.stats(),
+    }
+}
+
 fn period_result(
     head: &FundPart,
     samples: &[Sample],
+    weights: Option<&Sample>,
     months: u32,
     credit_enabled: f64,
 ) -> PeriodResult {
-    let t = |m: Total| samples[m as usize].stats();
-    let (shortfall, shortfall_se) = probability(&samples[Total::Shortfall as usize]);
+    let t = |m: Total| stats(&samples[m as usize], weights);
+    let (shortfall, shortfall_se) = probability(&samples[Total::Shortfall as usize], weights);
     let funding = head.initial_capital.to_f64() + head.appropriations_total.to_f64();
-    let public_cost = samples[Total::PublicCost as usize].mean().value;
+    let public_cost = match weights {
+        Some(w) => {
+            Weighted::new(&samples[Total::PublicCost as usize], w)
+                .stats()
+                .mean
+        }
+        None => samples[Total::PublicCost as usize].mean().value,
+    };
     PeriodResult {
         months,
         loans_enrolled: t(Total::Enrolled),
@@ -245,21 +300,29 @@ fn period_result(
         } else {
             0.0
         },
-        claims_histogram: Some(Histogram::of(
-            &samples[Total::Claims as usize],
-            Histogram::DEFAULT_BINS,
-        )),
+        claims_histogram: Some(match weights {
+            Some(w) => {
+                Histogram::of_weighted(&samples[Total::Claims as usize], w, Histogram::DEFAULT_BINS)
+            }
+            None => Histogram::of(&samples[Total::Claims as usize], Histogram::DEFAULT_BINS),
+        }),
     }
 }
 
-fn build_result(head: &FundPart, years: &[Vec<Sample>], totals: &[Vec<Sample>]) -> FundResult {
+fn build_result(
+    head: &FundPart,
+    years: &[Vec<Sample>],
+    totals: &[Vec<Sample>],
+    weights: Option<&Sample>,
+) -> FundResult {
     let year_results: Vec<YearResult> = years
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let y = |m: YearMetric| s[m as usize].stats();
-            let (shortfall, shortfall_se) = probability(&s[YearMetric::Shortfall as usize]);
-            let (pause, pause_se) = probability(&s[YearMetric::Pause as usize]);
+            let y = |m: YearMetric| stats(&s[m as usize], weights);
+            let (shortfall, shortfall_se) =
+                probability(&s[YearMetric::Shortfall as usize], weights);
+            let (pause, pause_se) = probability(&s[YearMetric::Pause as usize], weights);
             YearResult {
                 year: i as u32 + 1,
                 loans_enrolled: y(YearMetric::Enrolled),
@@ -276,7 +339,10 @@ fn build_result(head: &FundPart, years: &[Vec<Sample>], totals: &[Vec<Sample>]) 
                 fund_paid: y(YearMetric::Paid),
                 subsidies: y(YearMetric::Subsidies),
                 fund_balance_end: y(YearMetric::BalanceEnd),
-                fund_balance_lower: Some(LowerQuantiles::of(&s[YearMetric::BalanceEnd as usize])),
+                fund_balance_lower: Some(match weights {
+                    Some(w) => LowerQuantiles::of_weighted(&s[YearMetric::BalanceEnd as usize], w),
+                    None => LowerQuantiles::of(&s[YearMetric::BalanceEnd as usize]),
+                }),
                 shortfall_probability: shortfall,
                 shortfall_probability_stderr: shortfall_se,
                 pause_probability: pause,
@@ -284,12 +350,15 @@ fn build_result(head: &FundPart, years: &[Vec<Sample>], totals: &[Vec<Sample>]) 
             }
         })
         .collect();
-    let credit_enabled = totals[Period::Horizon as usize][Total::CreditEnabled as usize]
-        .mean()
-        .value;
+    let credit_sample = &totals[Period::Horizon as usize][Total::CreditEnabled as usize];
+    let credit_enabled = match weights {
+        Some(w) => Weighted::new(credit_sample, w).stats().mean,
+        None => credit_sample.mean().value,
+    };
     let h_months = head.horizon_years * 12;
-    let period =
-        |p: Period, months: u32| period_result(head, &totals[p as usize], months, credit_enabled);
+    let period = |p: Period, months: u32| {
+        period_result(head, &totals[p as usize], weights, months, credit_enabled)
+    };
     let horizon = period(Period::Horizon, h_months);
     let run_off = period(Period::RunOff, head.run_off_months);
     let lifetime = period(Period::Lifetime, h_months + head.run_off_months);
@@ -314,5 +383,12 @@ fn build_result(head: &FundPart, years: &[Vec<Sample>], totals: &[Vec<Sample>]) 
         run_off,
         lifetime,
         reading,
+        importance_sampling: head.importance_sampling.zip(weights).map(|(choice, w)| {
+            ImportanceSamplingReport::of(
+                &choice,
+                &totals[Period::Lifetime as usize][Total::Shortfall as usize],
+                w,
+            )
+        }),
     }
 }

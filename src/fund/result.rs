@@ -38,6 +38,14 @@ pub struct FundResult {
     pub lifetime: PeriodResult,
     /// A short plain-language reading of the result (zh and en).
     pub reading: Vec<super::reading::Finding>,
+    /// How the paths were importance-sampled (absent for plain sampling): the shift, the
+    /// twist, the pilot's paths and the variance reduction of the lifetime shortfall
+    /// probability. Every statistic of the result is then the weighted one. (Not in the
+    /// API's schema: the API does not offer importance sampling, so its results never carry
+    /// it.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
+    pub importance_sampling: Option<super::ImportanceSamplingReport>,
 }
 
 /// What a run assumed, in the words of the scenario.
@@ -232,6 +240,17 @@ pub struct LowerQuantiles {
 }
 
 impl LowerQuantiles {
+    /// The lower quantiles of a per-path sample with likelihood-ratio weights (the weighted
+    /// empirical rule of `stats::Weighted`).
+    pub fn of_weighted(sample: &Sample, weights: &Sample) -> Self {
+        let w = crate::stats::Weighted::new(sample, weights);
+        LowerQuantiles {
+            p01: w.quantile(0.01),
+            p05: w.quantile(0.05),
+            p25: w.quantile(0.25),
+        }
+    }
+
     /// The lower quantiles of a per-path sample (all zero for an empty sample).
     pub fn of(sample: &Sample) -> Self {
         let mut sorted = sample.values().to_vec();
@@ -306,6 +325,34 @@ impl Histogram {
             counts[i] += 1;
         }
         Histogram { edges, counts }
+    }
+
+    /// Histogram of `sample` whose paths carry likelihood-ratio `weights`: the bins of
+    /// [`Histogram::of`], each count the bin's share of the total weight times the number of
+    /// paths, rounded (so the counts describe the weighted distribution; their total can
+    /// differ from the paths by the rounding).
+    pub fn of_weighted(sample: &Sample, weights: &Sample, bins: usize) -> Self {
+        let plain = Histogram::of(sample, bins);
+        let total = crate::stats::neumaier_sum(weights.values().iter().copied());
+        if total.is_nan() || total <= 0.0 {
+            return plain;
+        }
+        let (lo, nb) = (plain.edges[0], plain.counts.len());
+        // The bins of `of` (one bin takes every value whatever its width).
+        let width = (plain.edges[nb] - lo) / nb as f64;
+        let mut mass = vec![0.0f64; nb];
+        for (&v, &w) in sample.values().iter().zip(weights.values()) {
+            let i = (((v - lo) / width).floor() as usize).min(nb - 1);
+            mass[i] += w;
+        }
+        let n = sample.len() as f64;
+        Histogram {
+            edges: plain.edges,
+            counts: mass
+                .iter()
+                .map(|m| (m / total * n).round() as u64)
+                .collect(),
+        }
     }
 
     /// Total number of paths counted.

@@ -17,6 +17,11 @@
 //! one that already defaulted is skipped. Both are exact. The default month is uniform over
 //! the loan's exposure months in that year.
 //!
+//! Importance sampling (`super::importance`, off unless asked for): the same draws, in the
+//! same layout, under a tilted measure: the common factor's innovations are shifted, the
+//! skips and the thinning run at the twisted probabilities, and the path returns the log of
+//! its likelihood ratio. Without a tilt every draw and number is the plain one.
+//!
 //! Loss: EAD from the loan's schedule at the default month; recovery from the one recovery
 //! model (`loss::recovery`): the collateral value at default `appraised × exp(σz − σ²/2)`,
 //! the sale (fixed LGD: `EAD × (1 − lgd)`; collateral: the distressed sale of that value with
@@ -26,6 +31,7 @@ use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 
 use super::book::Book;
+use super::importance::Tilted;
 use super::settings::CollateralParams;
 use crate::loss::recovery;
 use crate::rng::Stream;
@@ -135,13 +141,16 @@ impl<'a> Sampler<'a> {
         }
     }
 
-    /// Draws one path's defaults into `out`, in (month, loan) order.
+    /// Draws one path's defaults into `out`, in (month, loan) order, under the plain measure
+    /// or, with `tilt`, under the tilted one; returns the log of the path's likelihood ratio
+    /// (0 without a tilt). See `importance` for the ratio.
     pub(crate) fn sample_path(
         &self,
         rng: &mut Stream,
         s: &mut SamplerScratch,
         out: &mut Vec<DefaultEvent>,
-    ) {
+        tilt: Option<&Tilted>,
+    ) -> f64 {
         out.clear();
         s.stamp = s.stamp.wrapping_add(1);
         if s.stamp == 0 {
@@ -151,9 +160,15 @@ impl<'a> Sampler<'a> {
         let stamp = s.stamp;
         let book = self.book;
         let phi = self.persistence;
+        let mut log_ratio = 0.0f64;
         let mut common = 0.0f64;
         for y in 0..book.life_years() {
-            let e: f64 = rng.sample(StandardNormal);
+            let mut e: f64 = rng.sample(StandardNormal);
+            if let Some(t) = tilt {
+                let (shifted, log_lr) = t.shift_innovation(y, e);
+                e = shifted;
+                log_ratio += log_lr;
+            }
             common = if y == 0 {
                 e
             } else {
@@ -166,18 +181,30 @@ impl<'a> Sampler<'a> {
         }
         for (y, buckets) in book.years.iter().enumerate() {
             let year_start = out.len();
-            for bucket in buckets {
+            if let Some(t) = tilt {
+                // Loans that defaulted in an earlier year are no longer at risk in this one:
+                // take back their at-risk term (`Tilted::at_risk` counts every entry).
+                log_ratio -= t.not_at_risk(book, y, &s.factors[y * 8..y * 8 + 8], out);
+            }
+            for (b, bucket) in buckets.iter().enumerate() {
                 let level = &book.levels[bucket.level as usize];
                 let z = s.factors[y * 8 + bucket.industry as usize];
                 let p_full = level.conditional(12, z);
                 if p_full <= 0.0 {
                     continue;
                 }
-                let ln_q = (-p_full).ln_1p();
+                let q_full = match tilt {
+                    Some(t) => {
+                        log_ratio += t.at_risk(y, b, level, z);
+                        t.twist(p_full)
+                    }
+                    None => p_full,
+                };
+                let ln_q = (-q_full).ln_1p();
                 let n = bucket.entries.len();
                 let mut i = 0usize;
                 loop {
-                    if p_full < 1.0 {
+                    if q_full < 1.0 {
                         let skip = uniform_open0(rng).ln() / ln_q;
                         if skip >= (n - i) as f64 {
                             break;
@@ -196,9 +223,13 @@ impl<'a> Sampler<'a> {
                     let months = u32::from(e.to - e.from);
                     if months < 12 {
                         let p_m = level.conditional(months as usize, z);
-                        if uniform_open0(rng) * p_full > p_m {
+                        let q_m = tilt.map_or(p_m, |t| t.twist(p_m));
+                        if uniform_open0(rng) * q_full > q_m {
                             continue;
                         }
+                    }
+                    if let Some(t) = tilt {
+                        log_ratio -= t.theta();
                     }
                     s.defaulted[li] = stamp;
                     let offset = ((rng.random::<f64>() * f64::from(months)) as u32).min(months - 1);
@@ -208,6 +239,7 @@ impl<'a> Sampler<'a> {
             }
             month_order(&mut out[year_start..], y as u32, &mut s.year);
         }
+        log_ratio
     }
 
     /// The loss of loan `loan` defaulting in `month` under industry factor `z`.

@@ -139,6 +139,9 @@ pub struct Settings<'a> {
     pub model: FundModel,
     /// Called after each batch, from worker threads.
     pub progress: Option<Progress<'a>>,
+    /// Draw the paths under a tilted measure and weight them (`None`: plain sampling, the
+    /// default; every draw and number is then the plain one).
+    pub importance_sampling: Option<super::ImportanceSampling>,
 }
 
 impl std::fmt::Debug for Settings<'_> {
@@ -149,6 +152,7 @@ impl std::fmt::Debug for Settings<'_> {
             .field("shard", &self.shard)
             .field("initial_capital", &self.initial_capital)
             .field("model", &self.model.id)
+            .field("importance_sampling", &self.importance_sampling)
             .finish_non_exhaustive()
     }
 }
@@ -163,6 +167,7 @@ impl<'a> Settings<'a> {
             initial_capital: None,
             model,
             progress: None,
+            importance_sampling: None,
         }
     }
 }

@@ -1,7 +1,7 @@
 use super::*;
 use crate::scenario::NoFiles;
 
-fn scenario(text: &str) -> Scenario {
+pub(super) fn scenario(text: &str) -> Scenario {
     Scenario::from_toml_str(text, &NoFiles).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -56,7 +56,7 @@ use crate::stats::{EventCount, tolerance::ORACLE_SIGMAS};
 
 /// A one-year homogeneous book: `n` bullet loans of 1 m, 12 months, PD `p`, correlation
 /// `rho`, LGD 0.6 (loss 600 k per default), the given scheme table body and capital.
-fn pool(n: u32, p: f64, rho: f64, scheme: &str, capital: &str, paths: u64) -> Scenario {
+pub(super) fn pool(n: u32, p: f64, rho: f64, scheme: &str, capital: &str, paths: u64) -> Scenario {
     scenario(&format!(
         r#"
 [scenario]
@@ -86,7 +86,7 @@ fn part(s: &Scenario) -> FundPart {
 
 /// Exact `P(D = k)` of the Vasicek finite pool by numerical integration over the factor
 /// (composite Simpson on [-12, 12], 6000 intervals).
-fn finite_pool_pmf(n: u32, p: f64, rho: f64) -> Vec<f64> {
+pub(super) fn finite_pool_pmf(n: u32, p: f64, rho: f64) -> Vec<f64> {
     use statrs::function::gamma::ln_gamma;
     let c = norm_inv(p);
     let intervals = 6000;
@@ -292,7 +292,7 @@ fn run_with_threads(s: &Scenario, threads: usize) -> FundResult {
         .install(|| simulate(s, &settings).unwrap())
 }
 
-fn rich_scenario(paths: u64) -> Scenario {
+pub(super) fn rich_scenario(paths: u64) -> Scenario {
     scenario(&format!(
         r#"
 [scenario]

@@ -164,6 +164,8 @@ pub struct Labels {
     pub loans_unit: &'static str,
     /// Lifetime shortfall probability.
     pub shortfall_lifetime: &'static str,
+    /// Key figure: how the paths were importance-sampled.
+    pub importance_sampling: &'static str,
     /// Peak leverage.
     pub peak_leverage: &'static str,
     /// Credit per yuan of public money.
@@ -259,6 +261,7 @@ pub static EN: Labels = Labels {
     unit_col: "Unit",
     loans_unit: "loans",
     shortfall_lifetime: "Lifetime shortfall probability (horizon + run-off)",
+    importance_sampling: "Importance sampling (factor mean, twist, variance reduction)",
     peak_leverage: "Peak leverage (outstanding enrolled ÷ balance, mean)",
     credit_per_public_yuan: "Credit per yuan of public money",
     reading: "What the result says",
@@ -334,6 +337,7 @@ pub static ZH: Labels = Labels {
     unit_col: "单位",
     loans_unit: "笔",
     shortfall_lifetime: "存续期资金缺口概率（政策期 + 清算期）",
+    importance_sampling: "重要性抽样（因子均值、倾斜、方差缩减倍数）",
     peak_leverage: "峰值放大倍数（在保余额 ÷ 基金余额，均值）",
     credit_per_public_yuan: "每元财政资金撬动贷款",
     reading: "结果解读",

@@ -61,11 +61,14 @@ pub fn render_html(result: &FundResult, lang: Lang) -> Result<String, ReportErro
                 pct(3.0 / result.paths.max(1) as f64),
                 result.paths
             )
+        } else if result.importance_sampling.is_some() {
+            // Rare by design: percent with two decimals would print 0.00 %.
+            format!("{p:.3e} ± {se:.2e}")
         } else {
             format!("{} ± {}", pct(p), pct(se))
         }
     };
-    let key_figures = vec![
+    let mut key_figures = vec![
         KeyFigure::new(
             labels.shortfall_lifetime,
             probability(
@@ -94,6 +97,18 @@ pub fn render_html(result: &FundResult, lang: Lang) -> Result<String, ReportErro
             format!("{:.4}", life.public_cost_per_credit),
         ),
     ];
+    if let Some(is) = &result.importance_sampling {
+        key_figures.push(KeyFigure::new(
+            labels.importance_sampling,
+            format!(
+                "{:.2}, {:.2}, {}",
+                is.shift,
+                is.twist,
+                is.variance_reduction_with_pilot
+                    .map_or("-".to_string(), |v| format!("{v:.1}×"))
+            ),
+        ));
+    }
     let reading: Vec<&str> = result
         .reading
         .iter()

@@ -10,6 +10,9 @@
 use serde::{Deserialize, Serialize};
 
 mod order;
+mod weighted;
+
+pub use weighted::Weighted;
 
 /// Tolerances used by statistical tests across the crate, in one place.
 pub mod tolerance {
