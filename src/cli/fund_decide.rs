@@ -440,9 +440,17 @@ fn point_text(p: &OptimisePoint) -> String {
 }
 
 fn objective_text(p: &OptimisePoint) -> String {
+    // Amounts in whole yuan; rates and multiples with their decimals.
+    let number = |v: f64| {
+        if v.abs() >= 1000.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.6}")
+        }
+    };
     match p.objective_stderr {
-        Some(se) if se > 0.0 => format!("{:.6} ± {:.6}", p.objective, se),
-        _ => format!("{:.6}", p.objective),
+        Some(se) if se > 0.0 => format!("{} ± {}", number(p.objective), number(se)),
+        _ => number(p.objective),
     }
 }
 
@@ -475,12 +483,11 @@ fn optimise_table(r: &OptimiseResult) -> String {
         .map_or_else(String::new, |b| format!(" | budget {b} CNY"));
     let answer = match &r.optimum {
         Some(o) => format!(
-            "optimum: {} | {} = {} | lifetime P(shortfall) {:.4} ± {:.4} | credit enabled {:.0} CNY | budget used {:.0} CNY",
+            "optimum: {} | {} = {} | lifetime P(shortfall) {} | credit enabled {:.0} CNY | budget used {:.0} CNY",
             point_text(o),
             r.objective,
             objective_text(o),
-            o.shortfall_probability,
-            o.shortfall_probability_stderr,
+            probability_text(o.shortfall_probability, o.shortfall_probability_stderr, r.paths),
             o.credit_enabled,
             o.budget_used
         ),

@@ -532,14 +532,21 @@ fn compare_chart(r: &CompareResult, w: Words) -> Result<String, ReportError> {
         let names: Vec<String> = r.schemes.iter().map(|c| column_name(c, w)).collect();
         chart
             .configure_mesh()
-            .x_labels(r.schemes.len().max(1))
-            .x_label_formatter(&|x| {
-                let i = x.floor() as usize;
-                names.get(i).cloned().unwrap_or_default()
-            })
+            .disable_x_mesh()
+            .x_labels(0)
             .y_desc(w.unit)
             .light_line_style(WHITE)
             .draw()
+            .map_err(chart_err)?;
+        // Each scheme's name over its group of bars.
+        chart
+            .draw_series(names.iter().enumerate().map(|(i, name)| {
+                Text::new(
+                    name.clone(),
+                    (i as f64 + 0.1, top * 0.97),
+                    ("sans-serif", 14).into_font(),
+                )
+            }))
             .map_err(chart_err)?;
         for (k, (name, color, get)) in series.iter().enumerate() {
             let bar = 0.8 / series.len() as f64;
@@ -576,15 +583,28 @@ fn point_text(p: &OptimisePoint) -> String {
 /// The page of `fund optimise`: the optimum, the frontier chart and every point.
 pub fn render_optimise(r: &OptimiseResult, lang: Lang) -> Result<String, ReportError> {
     let w = Words::new(lang);
+    // Amounts (credit enabled) in the page's unit; rates and multiples as they are.
+    let money = r.objective == "credit_enabled";
+    let number = move |v: f64| {
+        if money {
+            w.fmt.money(v)
+        } else {
+            format!("{}", (v * 1e6).round() / 1e6)
+        }
+    };
     let objective = |p: &OptimisePoint| match p.objective_stderr {
-        Some(se) if se > 0.0 => format!("{:.6} ± {:.6}", p.objective, se),
-        _ => format!("{:.6}", p.objective),
+        Some(se) if se > 0.0 => format!("{} ± {}", number(p.objective), number(se)),
+        _ => number(p.objective),
+    };
+    let objective_name = if money {
+        format!("{} ({})", r.objective, w.unit)
+    } else {
+        r.objective.clone()
     };
     let mut figures = Vec::new();
     match &r.optimum {
         Some(o) => {
-            figures.push(KeyFigure::owned(w.t("最优点", "optimum"), point_text(o)));
-            figures.push(KeyFigure::owned(r.objective.clone(), objective(o)));
+            figures.push(KeyFigure::owned(objective_name.clone(), objective(o)));
             figures.push(KeyFigure::owned(
                 w.t("全周期资金缺口概率", "lifetime P(shortfall)"),
                 w.probability(
@@ -610,7 +630,11 @@ pub fn render_optimise(r: &OptimiseResult, lang: Lang) -> Result<String, ReportE
             ),
         )),
     }
-    let mut reading = vec![if w.zh {
+    let mut reading = Vec::new();
+    if let Some(o) = &r.optimum {
+        reading.push(format!("{}: {}", w.t("最优点", "Optimum"), point_text(o)));
+    }
+    reading.push(if w.zh {
         format!(
             "在全周期资金缺口概率不超过 {}{} 的约束下最大化 {}：评估 {} 个网格点，抽样 {} 次，重算账本 {} 次（公共随机数）。",
             pct(r.max_shortfall_probability),
@@ -634,7 +658,7 @@ pub fn render_optimise(r: &OptimiseResult, lang: Lang) -> Result<String, ReportE
             r.simulations,
             r.ledger_passes
         )
-    }];
+    });
     if let Some(f) = &r.refinement {
         reading.push(if w.zh {
             format!(
@@ -651,7 +675,7 @@ pub fn render_optimise(r: &OptimiseResult, lang: Lang) -> Result<String, ReportE
     let header = {
         let mut h = r.keys.clone();
         h.extend([
-            r.objective.clone(),
+            objective_name.clone(),
             w.t("全周期资金缺口概率", "lifetime P(shortfall)"),
             w.t("信贷投放", "credit enabled"),
             w.t("预算使用", "budget used"),
@@ -717,6 +741,16 @@ pub fn render_optimise(r: &OptimiseResult, lang: Lang) -> Result<String, ReportE
 
 /// Scatter of objective (x) against lifetime shortfall probability (y, %).
 fn optimise_chart(r: &OptimiseResult, w: Words) -> Result<String, ReportError> {
+    let scale = if r.objective == "credit_enabled" {
+        w.fmt.unit
+    } else {
+        1.0
+    };
+    let x_desc = if scale == 1.0 {
+        r.objective.clone()
+    } else {
+        format!("{} ({})", r.objective, w.unit)
+    };
     let pts: Vec<&OptimisePoint> = r
         .points
         .iter()
@@ -728,7 +762,7 @@ fn optimise_chart(r: &OptimiseResult, w: Words) -> Result<String, ReportError> {
     let (mut x0, mut x1) = pts
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-            (a.min(p.objective), b.max(p.objective))
+            (a.min(p.objective / scale), b.max(p.objective / scale))
         });
     if x1 - x0 < 1e-12 {
         x0 -= 0.5;
@@ -753,7 +787,7 @@ fn optimise_chart(r: &OptimiseResult, w: Words) -> Result<String, ReportError> {
             .map_err(chart_err)?;
         chart
             .configure_mesh()
-            .x_desc(r.objective.as_str())
+            .x_desc(x_desc.as_str())
             .y_desc(w.t("全周期资金缺口概率 (%)", "lifetime P(shortfall) (%)"))
             .light_line_style(WHITE)
             .draw()
@@ -771,7 +805,7 @@ fn optimise_chart(r: &OptimiseResult, w: Words) -> Result<String, ReportError> {
             .draw_series(pts.iter().map(|p| {
                 let c = if p.feasible { BLUE } else { GREY };
                 Circle::new(
-                    (p.objective, 100.0 * p.shortfall_probability),
+                    (p.objective / scale, 100.0 * p.shortfall_probability),
                     4,
                     c.filled(),
                 )
@@ -780,7 +814,7 @@ fn optimise_chart(r: &OptimiseResult, w: Words) -> Result<String, ReportError> {
         let mut frontier: Vec<(f64, f64)> = r
             .frontier
             .iter()
-            .map(|p| (p.objective, 100.0 * p.shortfall_probability))
+            .map(|p| (p.objective / scale, 100.0 * p.shortfall_probability))
             .collect();
         frontier.sort_by(|a, b| a.0.total_cmp(&b.0));
         chart
@@ -789,7 +823,7 @@ fn optimise_chart(r: &OptimiseResult, w: Words) -> Result<String, ReportError> {
         if let Some(o) = &r.optimum {
             chart
                 .draw_series(std::iter::once(Circle::new(
-                    (o.objective, 100.0 * o.shortfall_probability),
+                    (o.objective / scale, 100.0 * o.shortfall_probability),
                     7,
                     RED.stroke_width(3),
                 )))
