@@ -591,8 +591,10 @@ impl<'s> DrawnRun<'s> {
                 &self.settings,
                 book,
                 &plan,
-                v.capital,
-                multiple,
+                Ledger {
+                    capital: v.capital,
+                    multiple,
+                },
                 self.range.clone(),
                 parts,
             )
@@ -645,8 +647,10 @@ impl<'s> DrawnRun<'s> {
                 &self.settings,
                 &self.book,
                 &plan,
-                capital,
-                (self.copies > 1).then_some(f64::from(self.copies)),
+                Ledger {
+                    capital,
+                    multiple: (self.copies > 1).then_some(f64::from(self.copies)),
+                },
                 self.range.clone(),
                 parts,
             )
@@ -690,16 +694,24 @@ impl<'s> DrawnRun<'s> {
     }
 }
 
+/// What a ledger pass ran on besides the scenario: the initial capital and, for a draw of
+/// several copies of the book, the multiple evaluated.
+#[derive(Clone, Copy)]
+struct Ledger {
+    capital: Money,
+    multiple: Option<f64>,
+}
+
 fn finish_part(
     scenario: &Scenario,
     settings: &Settings,
     book: &book::Book,
     plan: &LedgerPlan,
-    capital: Money,
-    multiple: Option<f64>,
+    ledger: Ledger,
     range: std::ops::Range<u64>,
     parts: Vec<BatchSamples>,
 ) -> FundPart {
+    let Ledger { capital, multiple } = ledger;
     let h = scenario.horizon_years as usize;
     // Sized once: growing by doubling would copy and fault in every sample several times.
     let paths: usize = parts
@@ -780,7 +792,16 @@ pub fn simulate_part(scenario: &Scenario, settings: &Settings) -> Result<FundPar
     Ok(FundPart {
         importance_sampling: tilt.map(|t| t.0),
         ..finish_part(
-            scenario, settings, &book, &plan, capital, None, range, parts,
+            scenario,
+            settings,
+            &book,
+            &plan,
+            Ledger {
+                capital,
+                multiple: None,
+            },
+            range,
+            parts,
         )
     })
 }

@@ -496,7 +496,8 @@ fn chart_err<E: std::fmt::Display>(e: E) -> ReportError {
 
 /// Grouped bars: for each scheme, lifetime claims, paid, bank loss and public cost.
 fn compare_chart(r: &CompareResult, w: Words) -> Result<String, ReportError> {
-    let series: [(String, RGBColor, fn(&CompareColumn) -> f64); 4] = [
+    type Series = (String, RGBColor, fn(&CompareColumn) -> f64);
+    let series: [Series; 4] = [
         (w.t("代偿申请", "claims"), BLUE, |c| {
             c.figures.fund_claims.mean
         }),

@@ -271,7 +271,9 @@ fn optimise_finds_the_best_point_of_an_exhaustive_grid_of_full_simulations() {
         assert_eq!(r.points.len(), 36);
         assert_eq!(r.simulations, 1, "one draw for the whole grid");
         // Brute force: a full simulation of every grid point, the same rule for the best.
-        let mut best: Option<(f64, f64, Vec<(String, f64)>)> = None;
+        // (objective, shortfall, point) of the best feasible point so far.
+        type Best = (f64, f64, Vec<(String, f64)>);
+        let mut best: Option<Best> = None;
         for (i, p) in r.points.iter().enumerate() {
             let point = Point(
                 p.point
