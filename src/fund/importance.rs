@@ -1,4 +1,4 @@
-//! Importance sampling for rare shortfall probabilities (SPEC §4 "Rare events"; Glasserman &
+//! Importance sampling for rare shortfall probabilities (docs/models.md, "Rare events"; Glasserman &
 //! Li 2005, "Importance sampling for portfolio credit risk"): the paths are drawn under a
 //! tilted measure that makes defaults more likely, and each path carries its likelihood ratio
 //! `w = dP/dQ`, so that the mean of `w·1{shortfall}` is an unbiased estimate of the plain
