@@ -13,7 +13,6 @@ use crate::fund::compare::{CompareResult, OWN};
 use crate::fund::optimise::{
     self, Objective, OptimiseError, OptimisePoint, OptimiseResult, OptimiseSettings, Vary,
 };
-use crate::fund::sweep::SweepError;
 use crate::fund::{self, Evaluator};
 use crate::money::Money;
 use crate::report::Lang;
@@ -130,17 +129,6 @@ fn resolver_for(scenario: &Path) -> DirResolver {
     DirResolver(scenario.parent().map(Path::to_path_buf).unwrap_or_default())
 }
 
-fn point_error(file: &Path, e: SweepError) -> CliError {
-    match e {
-        SweepError::Invalid { point, errors } => CliError::BadInput {
-            file: format!("{} at {point}", file.display()),
-            errors,
-        },
-        SweepError::Simulation { .. } => CliError::Internal(e.to_string()),
-        other => CliError::Usage(other.to_string()),
-    }
-}
-
 fn write_html(
     path: &Path,
     html: Result<String, crate::report::ReportError>,
@@ -251,7 +239,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
         let mut evaluator = Evaluator::new(&settings, 1);
         fund::compare::compare(&text, &resolver, &args.schemes, &mut evaluator)
     })?
-    .map_err(|e| point_error(&args.scenario, e))?;
+    .map_err(|e| super::fund_tools::sweep_error(&args.scenario, e))?;
     if let Some(path) = &args.report {
         write_html(path, crate::report::render_compare(&result, args.lang))?;
     }
@@ -399,7 +387,7 @@ pub fn optimise(args: &OptimiseArgs) -> Result<(), CliError> {
     let base = load_scenario(&args.scenario)?;
     let settings = args.run.settings(&args.scenario, &base)?;
     let usage = |e: OptimiseError| match e {
-        OptimiseError::Point(p) => point_error(&args.scenario, p),
+        OptimiseError::Point(p) => super::fund_tools::sweep_error(&args.scenario, p),
         other => CliError::Usage(other.to_string()),
     };
     let vary: Vec<Vary> = args

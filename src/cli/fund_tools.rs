@@ -172,7 +172,8 @@ fn size_table(r: &SizeResult) -> String {
     )
 }
 
-fn sweep_error(file: &Path, e: SweepError) -> CliError {
+/// A grid point's error (a sweep's, a comparison's, an optimisation's) as the CLI reports it.
+pub(super) fn sweep_error(file: &Path, e: SweepError) -> CliError {
     match e {
         SweepError::Invalid { point, errors } => CliError::BadInput {
             file: format!("{} at {point}", file.display()),
