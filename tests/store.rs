@@ -159,6 +159,38 @@ async fn exercise(store: &Store) {
     let lost = store.job(&lost.id, None).await.unwrap().unwrap();
     assert_eq!(lost.status, JobStatus::Interrupted);
     assert!(store.job(&lost.id, Some("other")).await.unwrap().is_none());
+
+    // Cancelling: a cancelled queued job is never started; a cancelled running job keeps no
+    // result; a finished job cannot be cancelled.
+    let queued = job(JobStatus::Queued);
+    let busy = job(JobStatus::Queued);
+    store.insert_job(&queued, None).await.unwrap();
+    store.insert_job(&busy, None).await.unwrap();
+    assert!(store.start_job(&busy.id).await.unwrap());
+    assert!(store.cancel_job(&queued.id).await.unwrap());
+    assert!(!store.start_job(&queued.id).await.unwrap());
+    assert!(store.cancel_job(&busy.id).await.unwrap());
+    assert!(!store.finish_job(&busy.id, Ok("{}".into())).await.unwrap());
+    let busy = store.job(&busy.id, None).await.unwrap().unwrap();
+    assert_eq!((busy.status, busy.result), (JobStatus::Cancelled, None));
+    assert!(!store.cancel_job(&done.id).await.unwrap());
+    assert!(!store.cancel_job(&queued.id).await.unwrap());
+    // Listing: oldest first, paged by id, without inputs and results.
+    let page = store.jobs(Some("bureau"), None, 3).await.unwrap();
+    assert_eq!(page.len(), 3);
+    assert_eq!(page[0].id, done.id);
+    assert_eq!(page[0].status, JobStatus::Succeeded);
+    assert!(
+        page.iter()
+            .all(|j| j.input.is_empty() && j.result.is_none())
+    );
+    let rest = store
+        .jobs(Some("bureau"), Some(&page[2].id), 3)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].status, JobStatus::Cancelled);
+    assert!(store.jobs(Some("other"), None, 3).await.unwrap().is_empty());
 }
 
 #[tokio::test]

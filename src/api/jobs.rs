@@ -1,11 +1,18 @@
-//! The bounded background job pool (fund simulations).
+//! The bounded background job pool (fund simulations and the decision tools: size, capacity,
+//! compare, optimise — one queue, one job table).
 //!
 //! A job is stored `queued` before the 202 is sent, then waits for one of `workers` semaphore
-//! permits, is marked `running`, and runs on tokio's blocking pool. Progress (work units done)
+//! permits, is marked `running` (only if it is still `queued`: a job cancelled while it
+//! waited is never run), and runs on tokio's blocking pool. Progress (work units done)
 //! is written every [`PROGRESS_EVERY`]; the result or a user-facing error is written when it
 //! ends. Jobs left `queued`/`running` by a stopped server are marked `interrupted` at the next
 //! start ([`crate::store::Store::interrupt_unfinished_jobs`]); a finished result is committed
 //! before the job counts as done, so it is never lost.
+//!
+//! Cancelling a running job ([`crate::store::Store::cancel_job`]) marks it `cancelled` at
+//! once, but the engine has no way to stop a computation half way: the work runs to its end
+//! on the blocking pool (holding its worker), and its result is then dropped
+//! (`finish_job` only writes a job that is still `running`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -66,9 +73,16 @@ impl JobPool {
             let Ok(_permit) = permits.acquire_owned().await else {
                 return;
             };
-            if let Err(e) = store.start_job(&id).await {
-                tracing::error!(job = %id, error = %e, "cannot mark job running");
-                return;
+            match store.start_job(&id).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::info!(job = %id, "job cancelled before it started");
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(job = %id, error = %e, "cannot mark job running");
+                    return;
+                }
             }
             let started = Instant::now();
             let progress = Progress::default();
@@ -95,11 +109,19 @@ impl JobPool {
             } else {
                 "failed"
             };
+            let status = match store.finish_job(&id, outcome).await {
+                Ok(true) => status,
+                Ok(false) => {
+                    tracing::info!(job = %id, "job cancelled while running; result dropped");
+                    "cancelled"
+                }
+                Err(e) => {
+                    tracing::error!(job = %id, error = %e, "cannot store job result");
+                    status
+                }
+            };
             metrics::histogram!("ipledge_job_duration_seconds", "status" => status)
                 .record(started.elapsed().as_secs_f64());
-            if let Err(e) = store.finish_job(&id, outcome).await {
-                tracing::error!(job = %id, error = %e, "cannot store job result");
-            }
         });
     }
 }

@@ -41,12 +41,15 @@ use super::routes;
         routes::applications::report_outcome,
         routes::applications::outcomes,
         routes::fund::submit,
+        routes::fund::list,
         routes::fund::get_job,
+        routes::fund::cancel,
+        routes::fund::report,
         routes::valuations::value,
     ),
     tags(
         (name = "applications", description = "score, store and read back loan applications"),
-        (name = "fund", description = "risk-compensation fund simulations as background jobs"),
+        (name = "fund", description = "risk-compensation fund simulations and decision tools (size, capacity, compare, optimise) as background jobs"),
         (name = "valuations", description = "value pledged patent and trademark portfolios"),
         (name = "catalogue", description = "models and scheme presets"),
         (name = "ops", description = "health, readiness, metrics"),
@@ -69,6 +72,11 @@ fn component_schemas() -> Map<String, Value> {
     register::<routes::applications::OutcomeReport>(&mut requests);
     register::<crate::asset::RawAsset>(&mut requests);
     register::<crate::credit::application::RawApplication>(&mut requests);
+    register::<routes::fund_jobs::JobKind>(&mut requests);
+    register::<routes::fund_jobs::SizeJob>(&mut requests);
+    register::<routes::fund_jobs::CapacityJob>(&mut requests);
+    register::<routes::fund_jobs::CompareJob>(&mut requests);
+    register::<routes::fund_jobs::OptimiseJob>(&mut requests);
     let mut responses = settings.for_serialize().into_generator();
     register::<Problem>(&mut responses);
     register::<Health>(&mut responses);
@@ -78,6 +86,7 @@ fn component_schemas() -> Map<String, Value> {
     register::<routes::applications::OutcomeResponse>(&mut responses);
     register::<routes::applications::OutcomeList>(&mut responses);
     register::<routes::fund::JobResponse>(&mut responses);
+    register::<routes::fund::JobPage>(&mut responses);
     register::<crate::valuation::ValuationResult>(&mut responses);
     register::<crate::credit::ScoreResult>(&mut responses);
     register::<routes::applications::ReplayResponse>(&mut responses);
@@ -93,6 +102,41 @@ fn component_schemas() -> Map<String, Value> {
                             see scenarios/*.toml), as JSON; or send the TOML text with \
                             Content-Type application/toml",
             "additionalProperties": true
+        }),
+    );
+    schemas.insert(
+        "FundJobRequest".to_string(),
+        json!({
+            "description": "a fund job: the scenario document (ScenarioDocument) plus, at its \
+                            top level, which job to run and that job's block; without `job`, \
+                            the one block given names the job, and none is a simulation. In \
+                            TOML, `job = \"size\"` goes before the first table and the block \
+                            is a table (`[size]`).",
+            "allOf": [{"$ref": "#/components/schemas/ScenarioDocument"}],
+            "type": "object",
+            "properties": {
+                "job": {"$ref": "#/components/schemas/JobKind"},
+                "size": {"$ref": "#/components/schemas/SizeJob"},
+                "capacity": {"$ref": "#/components/schemas/CapacityJob"},
+                "compare": {"$ref": "#/components/schemas/CompareJob"},
+                "optimise": {"$ref": "#/components/schemas/OptimiseJob"}
+            },
+            "examples": [{
+                "job": "optimise",
+                "optimise": {
+                    "vary": ["scheme.ratio=0.2..0.6:5"],
+                    "objective": "scheme.ratio",
+                    "max_shortfall_prob": 0.05
+                },
+                "scenario": {"name": "pilot-fund", "horizon_years": 3, "paths": 2000, "seed": 7},
+                "scheme": "zhongshan",
+                "book": {"cohort": [{
+                    "count": 100,
+                    "amount": {"fixed": "3000000"},
+                    "pd_1y": {"fixed": 0.03}
+                }]},
+                "fund": {"initial_capital": "70000000"}
+            }]
         }),
     );
     schemas.insert(

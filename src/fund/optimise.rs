@@ -475,6 +475,35 @@ fn check(vary: &[Vary], objective: &Objective, target: f64) -> Result<usize, Opt
     Ok(points)
 }
 
+/// Checks a search without running it, as [`optimise`] does before its first simulation: the
+/// varied keys against the objective, the target and each other, then every grid point's
+/// scenario built from `text` and validated. Returns the number of grid points (the refinement
+/// adds at most `refine` more).
+pub fn validate(
+    text: &str,
+    files: &dyn Resolver,
+    vary: &[Vary],
+    objective: &Objective,
+    target: f64,
+) -> Result<usize, OptimiseError> {
+    let points = check(vary, objective, target)?;
+    let settings = OptimiseSettings {
+        target,
+        budget: None,
+        refine: 0,
+    };
+    let space = Space {
+        text,
+        files,
+        objective,
+        settings: &settings,
+    };
+    for p in &grid(vary) {
+        space.scenario(p)?;
+    }
+    Ok(points)
+}
+
 /// The largest book multiple a search can ask for.
 pub fn max_multiple(vary: &[Vary]) -> f64 {
     vary.iter()

@@ -211,7 +211,8 @@ pub enum Insert {
     Replayed(StoredResponse),
 }
 
-/// Job states. `interrupted`: the server stopped while the job was queued or running.
+/// Job states. `interrupted`: the server stopped while the job was queued or running;
+/// `cancelled`: the owner cancelled it (`DELETE`) before it finished.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
 )]
@@ -227,6 +228,8 @@ pub enum JobStatus {
     Failed,
     /// Lost to a server stop; resubmit.
     Interrupted,
+    /// Cancelled by its owner; it has no result.
+    Cancelled,
 }
 
 impl JobStatus {
@@ -238,6 +241,7 @@ impl JobStatus {
             JobStatus::Succeeded => "succeeded",
             JobStatus::Failed => "failed",
             JobStatus::Interrupted => "interrupted",
+            JobStatus::Cancelled => "cancelled",
         }
     }
 
@@ -248,6 +252,7 @@ impl JobStatus {
             "succeeded" => JobStatus::Succeeded,
             "failed" => JobStatus::Failed,
             "interrupted" => JobStatus::Interrupted,
+            "cancelled" => JobStatus::Cancelled,
             other => {
                 return Err(StoreError::Corrupt {
                     column: "jobs.status",
@@ -672,15 +677,18 @@ impl Store {
         self.finish_guarded(tx, idempotency).await
     }
 
-    /// Marks a job running.
-    pub async fn start_job(&self, id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE jobs SET status = $1, started_at = $2 WHERE id = $3")
-            .bind(JobStatus::Running.as_str())
-            .bind(now_rfc3339())
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Marks a queued job running; `false` (and nothing changed) when it is no longer queued
+    /// (cancelled meanwhile), so the worker must not run it.
+    pub async fn start_job(&self, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = $1, started_at = $2 WHERE id = $3 AND status = 'queued'",
+        )
+        .bind(JobStatus::Running.as_str())
+        .bind(now_rfc3339())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Records progress of a running job.
@@ -694,20 +702,22 @@ impl Store {
         Ok(())
     }
 
-    /// Records the end of a job: its result (JSON text) or a user-facing error.
+    /// Records the end of a running job: its result (JSON text) or a user-facing error.
+    /// `false` (and nothing written) when the job is no longer running: it was cancelled
+    /// meanwhile, and its result is dropped.
     pub async fn finish_job(
         &self,
         id: &str,
         outcome: Result<String, String>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let (status, result, error) = match outcome {
             Ok(result) => (JobStatus::Succeeded, Some(result), None),
             Err(error) => (JobStatus::Failed, None, Some(error)),
         };
-        sqlx::query(
+        let done = sqlx::query(
             "UPDATE jobs SET status = $1, result = $2, error = $3, finished_at = $4, \
              progress_done = CASE WHEN $1 = 'succeeded' THEN progress_total ELSE progress_done END \
-             WHERE id = $5",
+             WHERE id = $5 AND status = 'running'",
         )
         .bind(status.as_str())
         .bind(result)
@@ -716,7 +726,42 @@ impl Store {
         .bind(id.to_string())
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Marks a queued or running job `cancelled` (no result is ever stored for it); `true`
+    /// when it changed. A finished job is left as it is.
+    pub async fn cancel_job(&self, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'cancelled', finished_at = $1 \
+             WHERE id = $2 AND status IN ('queued', 'running')",
+        )
+        .bind(now_rfc3339())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Up to `limit` jobs of `tenant` (all tenants when `None`) with ids after `cursor`,
+    /// oldest first, without their input and result (`input` and `result` are empty).
+    pub async fn jobs(
+        &self,
+        tenant: Option<&str>,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<JobRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, tenant, kind, status, progress_done, progress_total, '' AS input, \
+             CAST(NULL AS TEXT) AS result, error, created_at, started_at, finished_at FROM jobs \
+             WHERE ($1 = '' OR tenant = $1) AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(tenant.unwrap_or("").to_string())
+        .bind(cursor.unwrap_or("").to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(job_from_row).collect()
     }
 
     /// Marks every job left queued or running (by a server that stopped) `interrupted`;
@@ -746,21 +791,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let status: String = row.try_get("status")?;
-        let record = JobRecord {
-            id: row.try_get("id")?,
-            tenant: row.try_get("tenant")?,
-            kind: row.try_get("kind")?,
-            status: JobStatus::parse(&status)?,
-            progress_done: to_u64(row.try_get("progress_done")?, "jobs.progress_done")?,
-            progress_total: to_u64(row.try_get("progress_total")?, "jobs.progress_total")?,
-            input: row.try_get("input")?,
-            result: row.try_get("result")?,
-            error: row.try_get("error")?,
-            created_at: row.try_get("created_at")?,
-            started_at: row.try_get("started_at")?,
-            finished_at: row.try_get("finished_at")?,
-        };
+        let record = job_from_row(&row)?;
         Ok(match tenant {
             Some(t) if t != record.tenant => None,
             _ => Some(record),
@@ -791,6 +822,24 @@ async fn insert_idempotency(
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+fn job_from_row(row: &AnyRow) -> Result<JobRecord, StoreError> {
+    let status: String = row.try_get("status")?;
+    Ok(JobRecord {
+        id: row.try_get("id")?,
+        tenant: row.try_get("tenant")?,
+        kind: row.try_get("kind")?,
+        status: JobStatus::parse(&status)?,
+        progress_done: to_u64(row.try_get("progress_done")?, "jobs.progress_done")?,
+        progress_total: to_u64(row.try_get("progress_total")?, "jobs.progress_total")?,
+        input: row.try_get("input")?,
+        result: row.try_get("result")?,
+        error: row.try_get("error")?,
+        created_at: row.try_get("created_at")?,
+        started_at: row.try_get("started_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
 }
 
 fn application_from_row(row: &AnyRow) -> Result<ApplicationRecord, StoreError> {

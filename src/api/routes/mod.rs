@@ -4,6 +4,7 @@
 
 pub mod applications;
 pub mod fund;
+pub mod fund_jobs;
 pub mod valuations;
 
 use axum::Router;
@@ -29,8 +30,12 @@ pub fn router() -> Router<AppState> {
             get(applications::outcomes),
         )
         .route("/v1/valuations", post(valuations::value))
-        .route("/v1/fund/simulations", post(fund::submit))
-        .route("/v1/fund/simulations/{id}", get(fund::get_job))
+        .route("/v1/fund/simulations", get(fund::list).post(fund::submit))
+        .route(
+            "/v1/fund/simulations/{id}",
+            get(fund::get_job).delete(fund::cancel),
+        )
+        .route("/v1/fund/simulations/{id}/report", get(fund::report))
 }
 
 /// A JSON object's text with members added, without parsing the object: stored engine output
