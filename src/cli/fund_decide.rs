@@ -318,8 +318,14 @@ fn compare_table(r: &CompareResult) -> String {
         row.extend(cells);
         t.add_row(row);
     }
+    let mut reading = String::new();
+    for c in &r.schemes {
+        for f in &c.result.reading {
+            reading.push_str(&format!("\n- {}: {}", column_name(c), f.en));
+        }
+    }
     format!(
-        "scenario {} | seed {} | paths {} | common random numbers: draws of defaults: {}, ledger passes: {}\n{t}",
+        "scenario {} | seed {} | paths {} | common random numbers: draws of defaults: {}, ledger passes: {}\n{t}\n\nwhat each result says:{reading}",
         r.scenario, r.seed, r.paths, r.simulations, r.ledger_passes
     )
 }

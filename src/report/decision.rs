@@ -20,6 +20,8 @@ const TEMPLATE: &str = include_str!("decision.html.j2");
 /// One table of a page.
 #[derive(Serialize)]
 struct Table {
+    /// Text cells that wrap (sentences) rather than one-line figures.
+    wrap: bool,
     title: String,
     header: Vec<String>,
     rows: Vec<Vec<String>>,
@@ -140,6 +142,7 @@ impl Words {
             ],
         ];
         Table {
+            wrap: false,
             title: self.t("答案处的模拟", "The simulation at the answer"),
             header: vec![self.t("指标", "figure"), self.t("均值", "mean")],
             rows,
@@ -232,6 +235,7 @@ pub fn render_size(r: &SizeResult, lang: Lang) -> Result<String, ReportError> {
         chart_note: String::new(),
         tables: vec![
             Table {
+                wrap: false,
                 title: w.t("搜索区间", "Bracket"),
                 header: vec![
                     w.t("初始资本", "initial capital"),
@@ -339,6 +343,7 @@ pub fn render_capacity(r: &CapacityResult, lang: Lang) -> Result<String, ReportE
         chart_note: String::new(),
         tables: vec![
             Table {
+                wrap: false,
                 title: w.t("搜索区间", "Bracket"),
                 header: vec![
                     w.t("倍数", "multiple"),
@@ -471,15 +476,36 @@ pub fn render_compare(r: &CompareResult, lang: Lang) -> Result<String, ReportErr
             &format!("全周期均值（{}）", w.unit),
             &format!("Lifetime means ({})", w.unit),
         ),
-        tables: vec![Table {
-            title: w.t("并列比较（均值）", "Side by side (means)"),
-            header,
-            rows,
-            note: w.t(
-                "金额为路径均值；概率附标准误。",
-                "Amounts are means over paths; probabilities carry their standard error.",
-            ),
-        }],
+        tables: vec![
+            Table {
+                wrap: false,
+                title: w.t("并列比较（均值）", "Side by side (means)"),
+                header,
+                rows,
+                note: w.t(
+                    "金额为路径均值；概率附标准误。",
+                    "Amounts are means over paths; probabilities carry their standard error.",
+                ),
+            },
+            Table {
+                wrap: true,
+                title: w.t("各方案的解读", "What each scheme's result says"),
+                header: vec![w.t("方案", "scheme"), w.t("解读", "reading")],
+                rows: r
+                    .schemes
+                    .iter()
+                    .flat_map(|c| {
+                        c.result.reading.iter().map(move |f| {
+                            vec![
+                                column_name(c, w),
+                                if w.zh { f.zh.clone() } else { f.en.clone() },
+                            ]
+                        })
+                    })
+                    .collect(),
+                note: String::new(),
+            },
+        ],
     };
     render(page, lang)
 }
@@ -721,6 +747,7 @@ pub fn render_optimise(r: &OptimiseResult, lang: Lang) -> Result<String, ReportE
         ),
         tables: vec![
             Table {
+                wrap: false,
                 title: w.t("帕累托前沿", "Pareto frontier"),
                 header: header.clone(),
                 rows: r.frontier.iter().map(row).collect(),
@@ -730,6 +757,7 @@ pub fn render_optimise(r: &OptimiseResult, lang: Lang) -> Result<String, ReportE
                 ),
             },
             Table {
+                wrap: false,
                 title: w.t("全部网格点", "Every grid point"),
                 header,
                 rows: r.points.iter().map(row).collect(),
