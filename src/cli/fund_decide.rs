@@ -44,10 +44,10 @@ pub struct CapacityArgs {
     #[arg(long, default_value_t = 1.0)]
     pub min_enrolled_share: f64,
     /// Step of the book multiple; the answer is a multiple of it.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = CapacitySettings::DEFAULT_RESOLUTION)]
     pub resolution: f64,
     /// Largest book multiple tried (memory grows with it: the draw holds that many books).
-    #[arg(long, default_value_t = 16.0)]
+    #[arg(long, default_value_t = CapacitySettings::DEFAULT_MAX_MULTIPLE)]
     pub max_multiple: f64,
     /// Paths, seed, threads and model.
     #[command(flatten)]

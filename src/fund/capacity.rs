@@ -35,6 +35,49 @@ pub struct CapacitySettings {
     pub max_multiple: f64,
 }
 
+impl CapacitySettings {
+    /// Default step of the multiple.
+    pub const DEFAULT_RESOLUTION: f64 = 0.01;
+    /// Default largest multiple tried.
+    pub const DEFAULT_MAX_MULTIPLE: f64 = 16.0;
+
+    /// Every setting out of range, by name, with what is wrong (empty when all are valid).
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if !(self.target.is_finite() && (0.0..=1.0).contains(&self.target)) {
+            out.push((
+                "max_shortfall_prob",
+                format!("must be between 0 and 1 (got {})", self.target),
+            ));
+        }
+        if !(self.min_enrolled_share > 0.0 && self.min_enrolled_share <= 1.0) {
+            out.push((
+                "min_enrolled_share",
+                format!("must be in (0, 1] (got {})", self.min_enrolled_share),
+            ));
+        }
+        if !(self.resolution.is_finite() && self.resolution > 0.0 && self.resolution <= 1.0) {
+            out.push((
+                "resolution",
+                format!("must be in (0, 1] (got {})", self.resolution),
+            ));
+        }
+        if !(self.max_multiple.is_finite()
+            && self.max_multiple >= self.resolution
+            && self.max_multiple <= 1024.0)
+        {
+            out.push((
+                "max_multiple",
+                format!(
+                    "must be between the resolution and 1024 (got {})",
+                    self.max_multiple
+                ),
+            ));
+        }
+        out
+    }
+}
+
 /// Which criterion stops the book from growing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -149,36 +192,8 @@ pub fn capacity(
     settings: &Settings,
     cs: &CapacitySettings,
 ) -> Result<CapacityResult, CapacityError> {
-    let bad = |name, reason: String| Err(CapacityError::BadSetting { name, reason });
-    if !(cs.target.is_finite() && (0.0..=1.0).contains(&cs.target)) {
-        return bad(
-            "max_shortfall_prob",
-            format!("must be between 0 and 1 (got {})", cs.target),
-        );
-    }
-    if !(cs.min_enrolled_share > 0.0 && cs.min_enrolled_share <= 1.0) {
-        return bad(
-            "min_enrolled_share",
-            format!("must be in (0, 1] (got {})", cs.min_enrolled_share),
-        );
-    }
-    if !(cs.resolution.is_finite() && cs.resolution > 0.0 && cs.resolution <= 1.0) {
-        return bad(
-            "resolution",
-            format!("must be in (0, 1] (got {})", cs.resolution),
-        );
-    }
-    if !(cs.max_multiple.is_finite()
-        && cs.max_multiple >= cs.resolution
-        && cs.max_multiple <= 1024.0)
-    {
-        return bad(
-            "max_multiple",
-            format!(
-                "must be between the resolution and 1024 (got {})",
-                cs.max_multiple
-            ),
-        );
+    if let Some((name, reason)) = cs.problems().into_iter().next() {
+        return Err(CapacityError::BadSetting { name, reason });
     }
     let capital = settings
         .initial_capital

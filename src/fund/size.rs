@@ -140,6 +140,33 @@ pub struct Bracket {
     pub above_shortfall_probability: f64,
 }
 
+impl SizeSettings {
+    /// Every setting out of range, by name, with what is wrong (empty when all are valid).
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if !(self.target.is_finite() && (0.0..=1.0).contains(&self.target)) {
+            out.push((
+                "max_shortfall_prob",
+                format!("must be between 0 and 1 (got {})", self.target),
+            ));
+        }
+        let share = self.min_enrolled_share;
+        if !(share.is_finite() && share > 0.0 && share <= 1.0) {
+            out.push((
+                "min_enrolled_share",
+                format!("must be in (0, 1] (got {share})"),
+            ));
+        }
+        if self.resolution <= Money::ZERO {
+            out.push((
+                "resolution",
+                format!("must be > 0 (got {})", self.resolution),
+            ));
+        }
+        out
+    }
+}
+
 /// Why a sizing search failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -281,23 +308,8 @@ pub fn size_with<E: std::fmt::Display>(
         max_capital,
         start,
     } = settings.clone();
-    if !(target.is_finite() && (0.0..=1.0).contains(&target)) {
-        return Err(SizeError::BadSetting {
-            name: "max_shortfall_prob",
-            reason: format!("must be between 0 and 1 (got {target})"),
-        });
-    }
-    if !(min_enrolled_share.is_finite() && min_enrolled_share > 0.0 && min_enrolled_share <= 1.0) {
-        return Err(SizeError::BadSetting {
-            name: "min_enrolled_share",
-            reason: format!("must be in (0, 1] (got {min_enrolled_share})"),
-        });
-    }
-    if resolution <= Money::ZERO {
-        return Err(SizeError::BadSetting {
-            name: "resolution",
-            reason: format!("must be > 0 (got {resolution})"),
-        });
+    if let Some((name, reason)) = settings.problems().into_iter().next() {
+        return Err(SizeError::BadSetting { name, reason });
     }
     let step = resolution.amount();
     let mut passes = 0u32;

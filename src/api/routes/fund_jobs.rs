@@ -14,7 +14,7 @@ use crate::api::AppError;
 use crate::api::jobs::{JobOutcome, Progress};
 use crate::fund::capacity::{CapacityError, CapacitySettings};
 use crate::fund::optimise::{self, Objective, OptimiseError, OptimiseSettings, Vary};
-use crate::fund::size::{Probe, SizeError, SizeSettings};
+use crate::fund::size::{SizeError, SizeSettings};
 use crate::fund::sweep::{Point, SweepError};
 use crate::fund::{self, Evaluator, FundError, FundModel, Settings};
 use crate::input::{FieldPath, InputErrors, Problems};
@@ -287,6 +287,16 @@ fn bound(work: u128, max: u64, path: &str, what: &str) -> Result<u64, AppError> 
     Ok(u64::try_from(work).unwrap_or(u64::MAX))
 }
 
+/// A 422 naming every setting of `block` the engine finds out of range.
+fn bad_settings(block: &str, problems: Vec<(&'static str, String)>) -> Result<(), AppError> {
+    let mut p = Problems::new();
+    let at = FieldPath::new(block);
+    for (name, reason) in problems {
+        p.check(false, &at.field(name), reason);
+    }
+    p.finish(|| ()).map_err(AppError::Invalid)
+}
+
 /// Settings of a size job (CLI defaults filled in).
 fn size_settings(job: &SizeJob, scenario: &Scenario) -> SizeSettings {
     SizeSettings {
@@ -303,8 +313,12 @@ fn capacity_settings(job: &CapacityJob) -> CapacitySettings {
     CapacitySettings {
         target: job.max_shortfall_prob,
         min_enrolled_share: job.min_enrolled_share.unwrap_or(1.0),
-        resolution: job.resolution.unwrap_or(0.01),
-        max_multiple: job.max_multiple.unwrap_or(16.0),
+        resolution: job
+            .resolution
+            .unwrap_or(CapacitySettings::DEFAULT_RESOLUTION),
+        max_multiple: job
+            .max_multiple
+            .unwrap_or(CapacitySettings::DEFAULT_MAX_MULTIPLE),
     }
 }
 
@@ -367,48 +381,15 @@ pub fn validate(
             let Some(job) = &spec.size else {
                 return Ok(paths);
             };
-            // The search's own checks, before its first ledger pass (which is refused here).
-            let settings = size_settings(job, scenario);
-            match fund::size::size_with(&settings, false, |_, _| Err::<Probe, _>("checked")) {
-                Err(SizeError::BadSetting { name, reason }) => {
-                    Err(invalid(&format!("size.{name}"), reason))
-                }
-                _ => Ok(paths),
-            }
+            bad_settings("size", size_settings(job, scenario).problems())?;
+            Ok(paths)
         }
         JobKind::Capacity => {
             let Some(job) = &spec.capacity else {
                 return Ok(paths);
             };
             let cs = capacity_settings(job);
-            let mut p = Problems::new();
-            let at = FieldPath::new("capacity");
-            p.check(
-                cs.target.is_finite() && (0.0..=1.0).contains(&cs.target),
-                &at.field("max_shortfall_prob"),
-                format!("must be between 0 and 1 (got {})", cs.target),
-            );
-            p.check(
-                cs.min_enrolled_share > 0.0 && cs.min_enrolled_share <= 1.0,
-                &at.field("min_enrolled_share"),
-                format!("must be in (0, 1] (got {})", cs.min_enrolled_share),
-            );
-            p.check(
-                cs.resolution.is_finite() && cs.resolution > 0.0 && cs.resolution <= 1.0,
-                &at.field("resolution"),
-                format!("must be in (0, 1] (got {})", cs.resolution),
-            );
-            p.check(
-                cs.max_multiple.is_finite()
-                    && cs.max_multiple >= cs.resolution
-                    && cs.max_multiple <= 1024.0,
-                &at.field("max_multiple"),
-                format!(
-                    "must be between the resolution and 1024 (got {})",
-                    cs.max_multiple
-                ),
-            );
-            p.finish(|| ()).map_err(AppError::Invalid)?;
+            bad_settings("capacity", cs.problems())?;
             let copies = cs.max_multiple.ceil() as u128;
             bound(
                 copies * paths_u,
