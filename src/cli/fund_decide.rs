@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use super::fund::{RunArgs, load_scenario, table, with_threads};
 use super::{CliError, Format, print_json, probability_text, read_text};
 use crate::fund::capacity::{CapacityBinding, CapacityError, CapacityResult, CapacitySettings};
-use crate::fund::compare::{CompareResult, OWN};
+use crate::fund::compare::{CompareResult, Figure, OWN};
 use crate::fund::optimise::{
     self, Objective, OptimiseError, OptimisePoint, OptimiseResult, OptimiseSettings, Vary,
 };
@@ -250,54 +250,47 @@ pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
     }
 }
 
+/// The table label of a compared figure ([`CompareFigures::rows`]).
+fn compare_label(name: &str) -> &'static str {
+    match name {
+        "lifetime_fund_claims" => "lifetime claims (CNY)",
+        "lifetime_fund_paid" => "lifetime paid (CNY)",
+        "lifetime_bank_loss" => "lifetime bank loss (CNY)",
+        "lifetime_other_parties_loss" => "lifetime other parties' loss (CNY)",
+        "lifetime_public_cost" => "lifetime public cost (CNY)",
+        "credit_enabled" => "credit enabled (CNY)",
+        "ineligible_principal" => "refused: ineligible (CNY)",
+        "refused_paused_principal" => "refused: bank paused (CNY)",
+        "refused_leverage_principal" => "refused: leverage limit (CNY)",
+        "peak_leverage" => "peak leverage",
+        "credit_per_public_yuan" => "credit per public yuan",
+        "horizon_shortfall_probability" => "P(shortfall), horizon",
+        "lifetime_shortfall_probability" => "P(shortfall), lifetime",
+        _ => "",
+    }
+}
+
 /// The rows of a comparison: label and the value of each column, as text.
 fn compare_rows(r: &CompareResult) -> Vec<(&'static str, Vec<String>)> {
-    type Get = fn(&crate::fund::compare::CompareFigures, u64) -> String;
-    let rows: [(&'static str, Get); 13] = [
-        ("lifetime claims (CNY)", |f, _| mean(f.fund_claims)),
-        ("lifetime paid (CNY)", |f, _| mean(f.fund_paid)),
-        ("lifetime bank loss (CNY)", |f, _| mean(f.bank_loss)),
-        ("lifetime other parties' loss (CNY)", |f, _| {
-            mean(f.other_parties_loss)
-        }),
-        ("lifetime public cost (CNY)", |f, _| mean(f.public_cost)),
-        ("credit enabled (CNY)", |f, _| mean(f.credit_enabled)),
-        ("refused: ineligible (CNY)", |f, _| {
-            mean(f.ineligible_principal)
-        }),
-        ("refused: bank paused (CNY)", |f, _| {
-            mean(f.refused_paused_principal)
-        }),
-        ("refused: leverage limit (CNY)", |f, _| {
-            mean(f.refused_leverage_principal)
-        }),
-        ("peak leverage", |f, _| {
-            format!("{:.2}", f.peak_leverage.mean)
-        }),
-        ("credit per public yuan", |f, _| {
-            format!("{:.2}", f.credit_per_public_yuan)
-        }),
-        ("P(shortfall), horizon", |f, n| prob(f.horizon_shortfall, n)),
-        ("P(shortfall), lifetime", |f, n| {
-            prob(f.lifetime_shortfall, n)
-        }),
-    ];
-    rows.iter()
-        .map(|(label, get)| {
-            (
-                *label,
-                r.schemes.iter().map(|c| get(&c.figures, r.paths)).collect(),
-            )
+    let Some(first) = r.schemes.first() else {
+        return Vec::new();
+    };
+    (0..first.figures.rows().len())
+        .map(|i| {
+            let name = first.figures.rows()[i].0;
+            let cells = r
+                .schemes
+                .iter()
+                .map(|c| match c.figures.rows()[i].1 {
+                    Figure::Money(m) => format!("{:.0} ± {:.0}", m.mean, m.stderr),
+                    Figure::Times(m) => format!("{:.2}", m.mean),
+                    Figure::Ratio(x) => format!("{x:.2}"),
+                    Figure::Probability(p) => probability_text(p.p, p.stderr, r.paths),
+                })
+                .collect();
+            (compare_label(name), cells)
         })
         .collect()
-}
-
-fn mean(m: crate::fund::compare::Mean) -> String {
-    format!("{:.0} ± {:.0}", m.mean, m.stderr)
-}
-
-fn prob(p: crate::fund::compare::Probability, paths: u64) -> String {
-    probability_text(p.p, p.stderr, paths)
 }
 
 fn column_name(c: &crate::fund::compare::CompareColumn) -> String {
@@ -336,50 +329,17 @@ fn compare_csv(r: &CompareResult) -> Result<String, CliError> {
     w.write_record(["scheme", "label", "figure", "mean_or_p", "stderr"])
         .map_err(internal)?;
     for c in &r.schemes {
-        let f = &c.figures;
-        let means = [
-            ("lifetime_fund_claims", f.fund_claims),
-            ("lifetime_fund_paid", f.fund_paid),
-            ("lifetime_bank_loss", f.bank_loss),
-            ("lifetime_other_parties_loss", f.other_parties_loss),
-            ("lifetime_public_cost", f.public_cost),
-            ("credit_enabled", f.credit_enabled),
-            ("ineligible_principal", f.ineligible_principal),
-            ("refused_paused_principal", f.refused_paused_principal),
-            ("refused_leverage_principal", f.refused_leverage_principal),
-            ("peak_leverage", f.peak_leverage),
-        ];
-        for (name, m) in means {
+        for (name, figure) in c.figures.rows() {
+            let (value, stderr) = figure.value();
             w.write_record([
                 c.scheme.as_str(),
                 c.label.as_str(),
                 name,
-                &m.mean.to_string(),
-                &m.stderr.to_string(),
+                &value.to_string(),
+                &stderr.map(|e| e.to_string()).unwrap_or_default(),
             ])
             .map_err(internal)?;
         }
-        for (name, p) in [
-            ("horizon_shortfall_probability", f.horizon_shortfall),
-            ("lifetime_shortfall_probability", f.lifetime_shortfall),
-        ] {
-            w.write_record([
-                c.scheme.as_str(),
-                c.label.as_str(),
-                name,
-                &p.p.to_string(),
-                &p.stderr.to_string(),
-            ])
-            .map_err(internal)?;
-        }
-        w.write_record([
-            c.scheme.as_str(),
-            c.label.as_str(),
-            "credit_per_public_yuan",
-            &f.credit_per_public_yuan.to_string(),
-            "",
-        ])
-        .map_err(internal)?;
     }
     let bytes = w
         .into_inner()

@@ -70,7 +70,72 @@ pub struct CompareFigures {
     pub lifetime_shortfall: Probability,
 }
 
+/// One compared figure, as it reads.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Figure {
+    /// An amount (CNY) with its standard error.
+    Money(Mean),
+    /// A multiple (leverage) with its standard error.
+    Times(Mean),
+    /// A ratio of means.
+    Ratio(f64),
+    /// A probability with its standard error.
+    Probability(Probability),
+}
+
+impl Figure {
+    /// The value and, where it has one, its standard error.
+    pub fn value(self) -> (f64, Option<f64>) {
+        match self {
+            Figure::Money(m) | Figure::Times(m) => (m.mean, Some(m.stderr)),
+            Figure::Ratio(x) => (x, None),
+            Figure::Probability(p) => (p.p, Some(p.stderr)),
+        }
+    }
+}
+
 impl CompareFigures {
+    /// Every figure compared, in the order the tables show them, each by its name (the name
+    /// of the CSV and the key the table and the report label).
+    pub fn rows(&self) -> [(&'static str, Figure); 13] {
+        [
+            ("lifetime_fund_claims", Figure::Money(self.fund_claims)),
+            ("lifetime_fund_paid", Figure::Money(self.fund_paid)),
+            ("lifetime_bank_loss", Figure::Money(self.bank_loss)),
+            (
+                "lifetime_other_parties_loss",
+                Figure::Money(self.other_parties_loss),
+            ),
+            ("lifetime_public_cost", Figure::Money(self.public_cost)),
+            ("credit_enabled", Figure::Money(self.credit_enabled)),
+            (
+                "ineligible_principal",
+                Figure::Money(self.ineligible_principal),
+            ),
+            (
+                "refused_paused_principal",
+                Figure::Money(self.refused_paused_principal),
+            ),
+            (
+                "refused_leverage_principal",
+                Figure::Money(self.refused_leverage_principal),
+            ),
+            ("peak_leverage", Figure::Times(self.peak_leverage)),
+            (
+                "credit_per_public_yuan",
+                Figure::Ratio(self.credit_per_public_yuan),
+            ),
+            (
+                "horizon_shortfall_probability",
+                Figure::Probability(self.horizon_shortfall),
+            ),
+            (
+                "lifetime_shortfall_probability",
+                Figure::Probability(self.lifetime_shortfall),
+            ),
+        ]
+    }
+
     /// The figures of one result.
     pub fn of(r: &FundResult) -> Self {
         CompareFigures {

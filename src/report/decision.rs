@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::{Fmt, KeyFigure, Lang, ReportError, STYLE, pct};
 use crate::fund::FundResult;
 use crate::fund::capacity::{CapacityBinding, CapacityResult};
-use crate::fund::compare::{CompareColumn, CompareResult, OWN};
+use crate::fund::compare::{CompareColumn, CompareResult, Figure, OWN};
 use crate::fund::optimise::{OptimisePoint, OptimiseResult};
 use crate::fund::size::{Binding, SizeResult};
 
@@ -360,6 +360,27 @@ pub fn render_capacity(r: &CapacityResult, lang: Lang) -> Result<String, ReportE
     render(page, lang)
 }
 
+/// The label of a compared figure ([`crate::fund::compare::CompareFigures::rows`]).
+fn compare_label(name: &str, w: Words) -> String {
+    let (zh, en) = match name {
+        "lifetime_fund_claims" => ("全周期代偿申请", "lifetime claims"),
+        "lifetime_fund_paid" => ("全周期实际代偿", "lifetime paid"),
+        "lifetime_bank_loss" => ("全周期银行损失", "lifetime bank loss"),
+        "lifetime_other_parties_loss" => ("全周期其他方损失", "lifetime other parties' loss"),
+        "lifetime_public_cost" => ("全周期公共成本", "lifetime public cost"),
+        "credit_enabled" => ("信贷投放", "credit enabled"),
+        "ineligible_principal" => ("不符合条件的本金", "refused: ineligible"),
+        "refused_paused_principal" => ("银行暂停拒绝的本金", "refused: bank paused"),
+        "refused_leverage_principal" => ("杠杆拒绝的本金", "refused: leverage limit"),
+        "peak_leverage" => ("峰值杠杆", "peak leverage"),
+        "credit_per_public_yuan" => ("每元公共资金撬动信贷", "credit per public yuan"),
+        "horizon_shortfall_probability" => ("资金缺口概率（投放期）", "P(shortfall), horizon"),
+        "lifetime_shortfall_probability" => ("资金缺口概率（全周期）", "P(shortfall), lifetime"),
+        other => (other, other),
+    };
+    w.t(zh, en)
+}
+
 fn column_name(c: &CompareColumn, w: Words) -> String {
     if c.label == OWN {
         format!("{} {}", c.scheme, w.t("（情景本身）", "(scenario's own)"))
@@ -373,66 +394,20 @@ pub fn render_compare(r: &CompareResult, lang: Lang) -> Result<String, ReportErr
     let w = Words::new(lang);
     let mut header = vec![String::new()];
     header.extend(r.schemes.iter().map(|c| column_name(c, w)));
-    type Get = fn(&crate::fund::compare::CompareFigures, Words, u64) -> String;
-    let rows_def: Vec<(String, Get)> = vec![
-        (
-            w.t("全周期代偿申请", "lifetime claims"),
-            |f, w, _| w.fmt.money(f.fund_claims.mean),
-        ),
-        (w.t("全周期实际代偿", "lifetime paid"), |f, w, _| {
-            w.fmt.money(f.fund_paid.mean)
-        }),
-        (
-            w.t("全周期银行损失", "lifetime bank loss"),
-            |f, w, _| w.fmt.money(f.bank_loss.mean),
-        ),
-        (
-            w.t("全周期其他方损失", "lifetime other parties' loss"),
-            |f, w, _| w.fmt.money(f.other_parties_loss.mean),
-        ),
-        (
-            w.t("全周期公共成本", "lifetime public cost"),
-            |f, w, _| w.fmt.money(f.public_cost.mean),
-        ),
-        (w.t("信贷投放", "credit enabled"), |f, w, _| {
-            w.fmt.money(f.credit_enabled.mean)
-        }),
-        (
-            w.t("不符合条件的本金", "refused: ineligible"),
-            |f, w, _| w.fmt.money(f.ineligible_principal.mean),
-        ),
-        (
-            w.t("银行暂停拒绝的本金", "refused: bank paused"),
-            |f, w, _| w.fmt.money(f.refused_paused_principal.mean),
-        ),
-        (
-            w.t("杠杆拒绝的本金", "refused: leverage limit"),
-            |f, w, _| w.fmt.money(f.refused_leverage_principal.mean),
-        ),
-        (w.t("峰值杠杆", "peak leverage"), |f, _, _| {
-            format!("{:.2}×", f.peak_leverage.mean)
-        }),
-        (
-            w.t("每元公共资金撬动信贷", "credit per public yuan"),
-            |f, _, _| format!("{:.2}", f.credit_per_public_yuan),
-        ),
-        (
-            w.t("资金缺口概率（投放期）", "P(shortfall), horizon"),
-            |f, w, n| w.probability(f.horizon_shortfall.p, f.horizon_shortfall.stderr, n),
-        ),
-        (
-            w.t("资金缺口概率（全周期）", "P(shortfall), lifetime"),
-            |f, w, n| w.probability(f.lifetime_shortfall.p, f.lifetime_shortfall.stderr, n),
-        ),
-    ];
-    let rows: Vec<Vec<String>> = rows_def
-        .iter()
-        .map(|(label, get)| {
-            let mut row = vec![label.clone()];
-            row.extend(r.schemes.iter().map(|c| get(&c.figures, w, r.paths)));
-            row
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = r.schemes.first().map_or_else(Vec::new, |first| {
+        (0..first.figures.rows().len())
+            .map(|i| {
+                let mut row = vec![compare_label(first.figures.rows()[i].0, w)];
+                row.extend(r.schemes.iter().map(|c| match c.figures.rows()[i].1 {
+                    Figure::Money(m) => w.fmt.money(m.mean),
+                    Figure::Times(m) => format!("{:.2}×", m.mean),
+                    Figure::Ratio(x) => format!("{x:.2}"),
+                    Figure::Probability(p) => w.probability(p.p, p.stderr, r.paths),
+                }));
+                row
+            })
+            .collect()
+    });
     let figures = r
         .schemes
         .iter()
