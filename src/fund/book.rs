@@ -100,6 +100,12 @@ impl Level {
     pub(crate) fn conditional(&self, months: usize, z: f64) -> f64 {
         self.loading.conditional(self.threshold[months], z)
     }
+
+    /// The argument of Φ of the conditional PD of a whole year given `z`
+    /// (`loss::normal::hazard_and_cdf_many` turns a year's into hazards and PDs at once).
+    pub(crate) fn year_argument(&self, z: f64) -> f64 {
+        self.loading.argument(self.threshold[12], z)
+    }
 }
 
 /// A loan alive in a year, with its months of exposure `[from, to)` inside the year.
@@ -110,12 +116,28 @@ pub(crate) struct Entry {
     pub(crate) to: u8,
 }
 
-/// The loans of one (PD level, industry) alive in one year.
+/// The loans of one (PD level, industry) alive in one year: `YearBuckets::entries[start..end]`.
 #[derive(Clone, Debug)]
 pub(crate) struct Bucket {
     pub(crate) level: u32,
     pub(crate) industry: u8,
-    pub(crate) entries: Vec<Entry>,
+    start: u32,
+    end: u32,
+}
+
+/// The buckets of one year, their entries side by side in one vector (the sampler walks
+/// them in order).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct YearBuckets {
+    pub(crate) buckets: Vec<Bucket>,
+    entries: Vec<Entry>,
+}
+
+impl YearBuckets {
+    /// The entries of `bucket` (one of `self.buckets`).
+    pub(crate) fn entries(&self, bucket: &Bucket) -> &[Entry] {
+        &self.entries[bucket.start as usize..bucket.end as usize]
+    }
 }
 
 /// The book of one run.
@@ -128,7 +150,7 @@ pub(crate) struct Book {
     /// The distinct non-bullet repayment schedules of the book.
     pub(crate) schedules: Vec<Schedule>,
     /// Buckets per year of the loans' life (index 0 = year 1; past the horizon: run-off).
-    pub(crate) years: Vec<Vec<Bucket>>,
+    pub(crate) years: Vec<YearBuckets>,
     /// Every loan index in origination order (start month, then book order).
     pub(crate) originations: Vec<u32>,
     /// Bank names (index = `Loan::bank`).
@@ -645,15 +667,18 @@ impl<'s> Builder<'s> {
                     to: (to - first) as u8,
                 });
             }
-            years.push(
-                map.into_iter()
-                    .map(|((level, industry), entries)| Bucket {
-                        level,
-                        industry,
-                        entries,
-                    })
-                    .collect(),
-            );
+            let mut year = YearBuckets::default();
+            for ((level, industry), entries) in map {
+                let start = year.entries.len() as u32;
+                year.entries.extend(entries);
+                year.buckets.push(Bucket {
+                    level,
+                    industry,
+                    start,
+                    end: year.entries.len() as u32,
+                });
+            }
+            years.push(year);
         }
         let rules = &self.scenario.scheme.eligibility;
         let mut unchecked_rules = Vec::new();

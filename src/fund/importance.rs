@@ -186,12 +186,12 @@ impl Tilted {
         let exposure = book
             .years
             .iter()
-            .map(|buckets| {
-                buckets
+            .map(|year| {
+                year.buckets
                     .iter()
                     .map(|b| {
                         let mut counts = [0u32; 13];
-                        for e in &b.entries {
+                        for e in year.entries(b) {
                             counts[usize::from(e.to - e.from)] += 1;
                         }
                         (1..=12u8)

@@ -18,7 +18,7 @@ use super::book::{Book, Loan};
 use super::metrics::{PathMetrics, Period, Total, YearMetric};
 use super::sampler::DefaultEvent;
 use crate::scenario::Scenario;
-use crate::scheme::{Recoveries, Scheme, Trigger};
+use crate::scheme::{CompensationRule, Recoveries, Trigger};
 
 /// Relative tolerance under which an unpaid remainder is rounding, not a shortfall.
 const SHORT_TOLERANCE: f64 = 1e-9;
@@ -27,7 +27,8 @@ const SHORT_TOLERANCE: f64 = 1e-9;
 #[derive(Clone)]
 pub(crate) struct LedgerPlan<'a> {
     pub(crate) book: &'a Book,
-    scheme: &'a Scheme,
+    /// The scheme's per-loan compensation, in kernel units.
+    compensation: CompensationRule,
     horizon_years: u32,
     /// Months simulated: whole years up to the last settlement, at least the horizon.
     months: u32,
@@ -317,7 +318,7 @@ impl<'a> LedgerPlan<'a> {
         let pause_above = scheme.pause_bank_npl_above;
         let mut plan = LedgerPlan {
             book,
-            scheme,
+            compensation: scheme.compensation_rule(),
             horizon_years: h,
             months,
             initial_capital,
@@ -785,13 +786,21 @@ impl<'a> LedgerPlan<'a> {
         } else {
             (loss, 0.0)
         };
-        self.scheme
-            .part_compensation(base, loan.amount, &mut s.part_buf);
-        let total: f64 = s.part_buf.iter().sum();
-        let cap = self.scheme.per_loan_cap_f64(e.month / 12 + 1);
-        let scale = if total > cap { cap / total } else { 1.0 };
+        let cap = self.compensation.per_loan_cap(e.month / 12 + 1);
         let offset = s.parts.len() as u32;
-        s.parts.extend(s.part_buf.iter().map(|v| v * scale));
+        if self.part_caps.len() == 1 {
+            // One part (every scheme but a layered one): the same sum and scaling, without
+            // the buffer.
+            let total = self.compensation.covered(base, loan.amount);
+            let scale = if total > cap { cap / total } else { 1.0 };
+            s.parts.push(total * scale);
+        } else {
+            self.compensation
+                .part_compensation(base, loan.amount, &mut s.part_buf);
+            let total: f64 = s.part_buf.iter().sum();
+            let scale = if total > cap { cap / total } else { 1.0 };
+            s.parts.extend(s.part_buf.iter().map(|v| v * scale));
+        }
         s.claims.push_back(Claim {
             due: e.month + self.claim_offset,
             default_month: e.month,

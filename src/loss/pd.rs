@@ -40,7 +40,12 @@ impl FactorLoading {
 
     /// `Φ((threshold − √ρ z)/√(1−ρ))`.
     pub fn conditional(&self, threshold: f64, z: f64) -> f64 {
-        normal::cdf((threshold - self.sqrt_rho * z) / self.sqrt_1m_rho)
+        normal::cdf(self.argument(threshold, z))
+    }
+
+    /// `(threshold − √ρ z)/√(1−ρ)`: the conditional PD is its Φ.
+    pub fn argument(&self, threshold: f64, z: f64) -> f64 {
+        (threshold - self.sqrt_rho * z) / self.sqrt_1m_rho
     }
 }
 

@@ -514,6 +514,73 @@ fn cap_f64(m: Option<Money>) -> f64 {
     m.map_or(f64::INFINITY, Money::to_f64)
 }
 
+/// A scheme's per-loan compensation rule in kernel units (CNY as `f64`), from
+/// [`Scheme::compensation_rule`]: the one implementation of the covered share, the layers'
+/// and the scheme's per-loan caps, for the credit engine and the fund's ledger alike.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompensationRule {
+    parts: Parts,
+    /// The per-loan cap in scheme year 1 and from year 2 on (infinite when uncapped).
+    per_loan_cap: [f64; 2],
+}
+
+/// The coverage parts of a [`CompensationRule`].
+#[derive(Clone, Debug, PartialEq)]
+enum Parts {
+    /// One share of the loss (a ratio, the fund's loss-split share, the EU guarantee rate).
+    Ratio(f64),
+    /// `(largest amount, ratio)` by loan size; above the last band nothing is covered.
+    Bands(Vec<(f64, f64)>),
+    /// `(ratio, per-loan cap)` of each layer.
+    Layers(Vec<(f64, f64)>),
+}
+
+impl CompensationRule {
+    /// Number of coverage parts (layers, else 1).
+    pub fn part_count(&self) -> usize {
+        match &self.parts {
+            Parts::Layers(l) => l.len(),
+            _ => 1,
+        }
+    }
+
+    /// The covered share of `loss` for a loan of `amount`, before the scheme-wide per-loan
+    /// cap (the layers' own caps applied).
+    pub fn covered(&self, loss: f64, amount: f64) -> f64 {
+        let loss = loss.max(0.0);
+        match &self.parts {
+            Parts::Ratio(r) => r * loss,
+            Parts::Bands(bands) => bands
+                .iter()
+                .find(|(max, _)| amount <= *max)
+                .map_or(0.0, |(_, r)| r * loss),
+            Parts::Layers(layers) => layers.iter().map(|(r, cap)| (r * loss).min(*cap)).sum(),
+        }
+    }
+
+    /// The per-loan compensation of each coverage part (one part unless layered), before the
+    /// scheme-wide per-loan cap.
+    pub fn part_compensation(&self, loss: f64, amount: f64, out: &mut Vec<f64>) {
+        out.clear();
+        match &self.parts {
+            Parts::Layers(layers) => {
+                out.extend(layers.iter().map(|(r, cap)| (r * loss.max(0.0)).min(*cap)));
+            }
+            _ => out.push(self.covered(loss, amount)),
+        }
+    }
+
+    /// The per-loan cap in scheme year `year` (1-based; the step-up cap applies from year 2).
+    pub fn per_loan_cap(&self, year: u32) -> f64 {
+        self.per_loan_cap[usize::from(year >= 2)]
+    }
+
+    /// [`Self::covered`] under the per-loan cap of scheme year `year`.
+    pub fn compensation(&self, loss: f64, amount: f64, year: u32) -> f64 {
+        self.covered(loss, amount).min(self.per_loan_cap(year))
+    }
+}
+
 impl Scheme {
     /// Parses a scheme document (a preset file's text). `default_name` names it when the
     /// document has no `name`.
@@ -533,42 +600,45 @@ impl Scheme {
 
     /// Kernel form of [`Scheme::compensation`].
     pub fn compensation_f64(&self, loss: f64, amount: f64, year: u32) -> f64 {
-        self.covered_f64(loss, amount)
-            .min(self.per_loan_cap_f64(year))
+        self.compensation_rule().compensation(loss, amount, year)
     }
 
-    /// The covered share of `loss` before the scheme-wide per-loan cap.
-    fn covered_f64(&self, loss: f64, amount: f64) -> f64 {
-        let loss = loss.max(0.0);
-        match &self.coverage {
-            Coverage::Ratio(r) => r * loss,
-            Coverage::Bands(bands) => bands
-                .iter()
-                .find(|b| amount <= b.max_amount.to_f64())
-                .map_or(0.0, |b| b.ratio * loss),
-            Coverage::Layers(layers) => layers
-                .iter()
-                .map(|l| (l.ratio * loss).min(cap_f64(l.per_loan_cap)))
-                .sum(),
-            Coverage::Split(s) => s.fund * loss,
-            Coverage::EuCapped(e) => e.guarantee_rate * loss,
+    /// The per-loan compensation rule in kernel units, converted once: what a simulation
+    /// calls for every default.
+    pub fn compensation_rule(&self) -> CompensationRule {
+        let parts = match &self.coverage {
+            Coverage::Ratio(r) => Parts::Ratio(*r),
+            Coverage::Bands(bands) => Parts::Bands(
+                bands
+                    .iter()
+                    .map(|b| (b.max_amount.to_f64(), b.ratio))
+                    .collect(),
+            ),
+            Coverage::Layers(layers) => Parts::Layers(
+                layers
+                    .iter()
+                    .map(|l| (l.ratio, cap_f64(l.per_loan_cap)))
+                    .collect(),
+            ),
+            Coverage::Split(s) => Parts::Ratio(s.fund),
+            Coverage::EuCapped(e) => Parts::Ratio(e.guarantee_rate),
+        };
+        let first_year = cap_f64(self.per_loan_cap);
+        CompensationRule {
+            parts,
+            per_loan_cap: [
+                first_year,
+                self.per_loan_cap_after_year1
+                    .map_or(first_year, Money::to_f64),
+            ],
         }
     }
 
     /// The per-loan compensation of each coverage part (one part unless layered), before the
     /// scheme-wide per-loan cap; the kernel applies per-part annual caps to these.
     pub fn part_compensation(&self, loss: f64, amount: f64, out: &mut Vec<f64>) {
-        out.clear();
-        match &self.coverage {
-            Coverage::Layers(layers) => {
-                out.extend(
-                    layers
-                        .iter()
-                        .map(|l| (l.ratio * loss.max(0.0)).min(cap_f64(l.per_loan_cap))),
-                );
-            }
-            _ => out.push(self.covered_f64(loss, amount)),
-        }
+        self.compensation_rule()
+            .part_compensation(loss, amount, out);
     }
 
     /// Annual cap of each coverage part (infinite when uncapped).
@@ -586,12 +656,7 @@ impl Scheme {
 
     /// The per-loan cap in scheme year `year` (infinite when uncapped).
     pub fn per_loan_cap_f64(&self, year: u32) -> f64 {
-        let cap = if year >= 2 {
-            self.per_loan_cap_after_year1.or(self.per_loan_cap)
-        } else {
-            self.per_loan_cap
-        };
-        cap_f64(cap)
+        self.compensation_rule().per_loan_cap(year)
     }
 
     /// Share of each loss borne by parties other than the fund and the bank.
