@@ -218,6 +218,74 @@ fn sweep_gives_one_row_per_grid_point_in_json_and_csv() {
 }
 
 #[test]
+fn a_sweep_over_ledger_keys_draws_once_and_equals_each_points_own_simulation() {
+    let dir = dir_with_scenario();
+    // Two scheme ratios and two capitals: ledger keys only, one draw of default events.
+    let (code, out, err) = ipledge(
+        dir.path(),
+        &[
+            "fund",
+            "sweep",
+            "s.toml",
+            "--set",
+            "scheme.ratio=0.2,0.5",
+            "--set",
+            "fund.initial_capital=500000,2000000",
+            "--paths",
+            "1500",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    assert_eq!(v["draws"], 1, "{v}");
+    assert_eq!(v["ledger_passes"], 4, "{v}");
+    // The last point, simulated on its own, gives the same figures exactly.
+    let point = SCENARIO
+        .replace("ratio = 0.5", "ratio = 0.5")
+        .replace("initial_capital = \"1000000\"", "initial_capital = \"2000000\"");
+    std::fs::write(dir.path().join("point.toml"), point).unwrap();
+    let (code, out, err) = ipledge(
+        dir.path(),
+        &["fund", "simulate", "point.toml", "--paths", "1500"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let alone = json(&out);
+    let row = &v["rows"][3];
+    assert_eq!(row["set"]["fund.initial_capital"], "2000000", "{row}");
+    for (figure, path) in [
+        ("fund_claims_mean", ["horizon", "fund_claims", "mean"]),
+        ("fund_paid_mean", ["horizon", "fund_paid", "mean"]),
+        ("defaults_mean", ["horizon", "defaults", "mean"]),
+    ] {
+        assert_eq!(
+            row[figure], alone[path[0]][path[1]][path[2]],
+            "{figure}: sweep {} vs simulate {}",
+            row[figure], alone[path[0]][path[1]][path[2]]
+        );
+    }
+    assert_eq!(
+        row["shortfall_probability"],
+        alone["horizon"]["shortfall_probability"]
+    );
+
+    // A key the draws depend on draws again.
+    let (code, out, err) = ipledge(
+        dir.path(),
+        &[
+            "fund",
+            "sweep",
+            "s.toml",
+            "--set",
+            "risk.lgd=0.4,0.6",
+            "--paths",
+            "500",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json(&out)["draws"], 2);
+}
+
+#[test]
 fn sweep_names_a_bad_point_with_exit_2() {
     let dir = dir_with_scenario();
     let (code, _, err) = ipledge(

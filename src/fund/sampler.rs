@@ -3,23 +3,29 @@
 //! (horizon and run-off); the ledger turns them into money without drawing.
 //!
 //! Draw layout of a path (fixed, so a change of rules never moves a draw): per life year,
-//! the common factor's innovation then one normal per industry (8); then per life year, per
-//! bucket of (PD level, industry) in book order, the default positions; per default the month
-//! within its exposure, then with `lgd = "collateral"` the realisation fraction.
+//! the common factor's innovation then one normal per industry (8); then one Exp(1) draw,
+//! and per life year, per bucket of (PD level, industry) in book order, the exponential race
+//! below: per candidate a fresh Exp(1) draw, with a partial year the thinning uniform, and per
+//! default its month within its exposure; at the end of each year, per default in (month,
+//! loan) order, with `lgd = "collateral"` the realisation fraction.
 //!
 //! Defaults: the common factor is AR(1) across years (`cycle_persistence`), the composite
 //! factor of an industry is `√(1−s)·common + √s·industry` (`s = sector_share`); a loan with
 //! one-year PD `p` and correlation `ρ` alive for `m` months of a year defaults in it, given the
 //! composite factor `z`, with probability `p_m(z)` (`loss::pd`, tenor PD over `m` months,
-//! Vasicek). All loans of one bucket share `p_12(z)`, so positions are drawn by geometric
-//! skips (`⌊ln U / ln(1−p)⌋` loans between candidates; cost follows defaults, not loans); a
-//! candidate with a partial year is accepted with probability `p_m(z)/p_12(z)` (thinning) and
-//! one that already defaulted is skipped. Both are exact. The default month is uniform over
-//! the loan's exposure months in that year.
+//! Vasicek). The exponential race: a loan with hazard `λ = −ln(1 − p)` defaults when an
+//! Exp(1) draw `E` is below `λ`; otherwise `E − λ` is again Exp(1) and independent of the
+//! outcome (memorylessness) and goes on to the next loan. All loans of one bucket share
+//! `p_12(z)`, so `⌊E/λ⌋` loans are passed at once and what is left of `E` carries into the
+//! next bucket: a year costs a few operations per bucket and a draw per default, not per
+//! loan. A candidate with a partial year is accepted with probability `p_m(z)/p_12(z)`
+//! (thinning) and one that already defaulted is skipped. Both are exact. The default month is
+//! uniform over the loan's exposure months in that year. The buckets' `p_12(z)` and hazards
+//! of a year are computed together, four at a time (`loss::normal::hazard_and_cdf_many`).
 //!
 //! Importance sampling (`super::importance`, off unless asked for): the same draws, in the
 //! same layout, under a tilted measure: the common factor's innovations are shifted, the
-//! skips and the thinning run at the twisted probabilities, and the path returns the log of
+//! race and the thinning run at the twisted probabilities, and the path returns the log of
 //! its likelihood ratio. Without a tilt every draw and number is the plain one.
 //!
 //! Loss: EAD from the loan's schedule at the default month; recovery from the one recovery

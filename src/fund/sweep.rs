@@ -212,6 +212,14 @@ pub struct SweepResult {
     pub keys: Vec<String>,
     /// One row per grid point, first key slowest.
     pub rows: Vec<SweepRow>,
+    /// Draws of default events made for the grid (each the sampler work of one simulation):
+    /// points that differ only in ledger keys (scheme rules, capital, appropriations) share
+    /// one draw.
+    #[serde(default)]
+    pub draws: u32,
+    /// Ledger passes run (one per point).
+    #[serde(default)]
+    pub ledger_passes: u32,
 }
 
 /// The headline figures of one grid point (horizon totals; means with their standard
@@ -407,6 +415,9 @@ pub fn run<E: fmt::Display>(
         model_sha256,
         keys: axes.iter().map(|a| a.key.clone()).collect(),
         rows,
+        // Set by the caller, which knows how it ran the points.
+        draws: 0,
+        ledger_passes: 0,
     })
 }
 
