@@ -240,9 +240,10 @@ fn a_sweep_over_ledger_keys_draws_once_and_equals_each_points_own_simulation() {
     assert_eq!(v["draws"], 1, "{v}");
     assert_eq!(v["ledger_passes"], 4, "{v}");
     // The last point, simulated on its own, gives the same figures exactly.
-    let point = SCENARIO
-        .replace("ratio = 0.5", "ratio = 0.5")
-        .replace("initial_capital = \"1000000\"", "initial_capital = \"2000000\"");
+    let point = SCENARIO.replace("ratio = 0.5", "ratio = 0.5").replace(
+        "initial_capital = \"1000000\"",
+        "initial_capital = \"2000000\"",
+    );
     std::fs::write(dir.path().join("point.toml"), point).unwrap();
     let (code, out, err) = ipledge(
         dir.path(),
@@ -251,7 +252,13 @@ fn a_sweep_over_ledger_keys_draws_once_and_equals_each_points_own_simulation() {
     assert_eq!(code, 0, "{err}");
     let alone = json(&out);
     let row = &v["rows"][3];
-    assert_eq!(row["set"]["fund.initial_capital"], "2000000", "{row}");
+    assert_eq!(
+        row["set"]["fund.initial_capital"]
+            .to_string()
+            .trim_matches('"'),
+        "2000000",
+        "{row}"
+    );
     for (figure, path) in [
         ("fund_claims_mean", ["horizon", "fund_claims", "mean"]),
         ("fund_paid_mean", ["horizon", "fund_paid", "mean"]),

@@ -66,6 +66,28 @@ pub(crate) struct LedgerPlan<'a> {
     /// With static enrolment: the enrolment outcome of each origination month, in month
     /// order (the same on every path, so a path adds it instead of visiting every loan).
     static_months: Vec<StaticMonth>,
+    /// Without static enrolment and without interest subsidies: each origination month's
+    /// loans summed up, enrolled at once on a path where no bank is paused and the whole
+    /// month fits under the leverage limit (else loan by loan, as always).
+    month_batches: Vec<MonthBatch>,
+}
+
+/// The loans originated in one month, summed up so that a path where all of them enrol books
+/// them in a few steps (exactly what `LedgerPlan::enrol` books loan by loan, summed).
+#[derive(Clone, Debug, Default)]
+struct MonthBatch {
+    /// What enrols and what is ineligible (`month` is the origination month).
+    sums: StaticMonth,
+    /// One past the month's last index in `Book::originations`.
+    end: usize,
+    /// The eligible loans.
+    loans: Vec<u32>,
+    /// Per bank: the principal and the number of eligible loans starting this month.
+    start: Vec<(usize, f64, i32)>,
+    /// The summed exposure changes after the start month, at their index in
+    /// `LedgerScratch::deltas`, and the changes of the loan counts in `LedgerScratch::counts`.
+    deltas: Vec<(usize, f64)>,
+    counts: Vec<(usize, i32)>,
 }
 
 /// What enrols (and what is ineligible) in one origination month when enrolment is static.
@@ -272,6 +294,73 @@ fn interest_profile(
     }
 }
 
+/// The [`MonthBatch`]es of a book, one per origination month in origination order.
+fn month_batches(book: &Book, months: usize) -> Vec<MonthBatch> {
+    let nb = book.banks.len();
+    let mut deltas = vec![0.0; nb * (months + 1)];
+    let mut counts = vec![0i32; nb * (months + 1)];
+    let mut touched: Vec<usize> = Vec::new();
+    let mut batches: Vec<MonthBatch> = Vec::new();
+    for (i, &li) in book.originations.iter().enumerate() {
+        let loan = &book.loans[li as usize];
+        if batches.last().is_none_or(|b| b.sums.month != loan.start) {
+            batches.push(MonthBatch {
+                sums: StaticMonth {
+                    month: loan.start,
+                    ..StaticMonth::default()
+                },
+                ..MonthBatch::default()
+            });
+        }
+        let Some(b) = batches.last_mut() else {
+            continue;
+        };
+        b.end = i + 1;
+        if loan.eligible {
+            b.sums.enrolled += 1.0;
+            b.sums.principal += loan.amount;
+            b.sums.origination_subsidy += loan.origination_subsidy;
+            b.loans.push(li);
+            let bank = usize::from(loan.bank);
+            match b.start.iter_mut().find(|(k, _, _)| *k == bank) {
+                Some((_, amount, n)) => {
+                    *amount += loan.amount;
+                    *n += 1;
+                }
+                None => b.start.push((bank, loan.amount, 1)),
+            }
+            let row = bank * (months + 1);
+            counts[row + loan.end() as usize] -= 1;
+            schedule_deltas(book, loan, months, &mut deltas, 1.0);
+            touched.extend((loan.start as usize + 1..=loan.end() as usize).map(|m| row + m));
+        } else {
+            b.sums.ineligible += 1.0;
+            b.sums.ineligible_principal += loan.amount;
+        }
+        // After the month's last loan: collect its sums and clear the scratch.
+        let last = book
+            .originations
+            .get(i + 1)
+            .is_none_or(|&next| book.loans[next as usize].start != loan.start);
+        if last {
+            touched.sort_unstable();
+            touched.dedup();
+            for &at in &touched {
+                if deltas[at] != 0.0 {
+                    b.deltas.push((at, deltas[at]));
+                }
+                if counts[at] != 0 {
+                    b.counts.push((at, counts[at]));
+                }
+                deltas[at] = 0.0;
+                counts[at] = 0;
+            }
+            touched.clear();
+        }
+    }
+    batches
+}
+
 impl<'a> LedgerPlan<'a> {
     /// The ledger of `scenario` with `initial_capital`; `lift_leverage` drops the leverage
     /// limit (sizing: the capital the whole eligible book needs).
@@ -344,7 +433,11 @@ impl<'a> LedgerPlan<'a> {
             static_interest_capped: Vec::new(),
             static_months: Vec::new(),
             static_interest_accruing: Vec::new(),
+            month_batches: Vec::new(),
         };
+        if !plan.static_enrolment && !has_interest_subsidy {
+            plan.month_batches = month_batches(book, months as usize);
+        }
         if plan.static_enrolment {
             let nb = book.banks.len();
             let m = months as usize;
@@ -472,6 +565,7 @@ impl<'a> LedgerPlan<'a> {
         let mut eu_used = 0.0;
         let mut annual_used = 0.0;
         let mut next_origination = 0usize;
+        let mut next_batch = 0usize;
         let mut next_event = 0usize;
         let mut year_short = false;
         let mut year_paused = false;
@@ -511,6 +605,17 @@ impl<'a> LedgerPlan<'a> {
                     next_origination += 1;
                     volume += x.principal;
                     self.add_static_month(s, out, x);
+                }
+            }
+            if let Some(batch) = self
+                .month_batches
+                .get(next_batch)
+                .filter(|b| b.sums.month == m)
+            {
+                next_batch += 1;
+                if self.batch_fits(s, batch, balance) {
+                    self.enrol_batch(s, out, batch, &mut volume);
+                    next_origination = batch.end;
                 }
             }
             while !self.static_enrolment && next_origination < book.originations.len() {
@@ -662,6 +767,45 @@ impl<'a> LedgerPlan<'a> {
             t[Total::IneligiblePrincipal] += x.ineligible_principal;
         }
         s.origination_subsidies[y] += x.origination_subsidy;
+    }
+
+    /// Whether every eligible loan of `batch` enrols loan by loan: no bank paused, and the
+    /// month's whole principal under the leverage limit with a margin (1e-9 relative) far above
+    /// the rounding of the outstanding total that `enrol` sums loan after loan.
+    fn batch_fits(&self, s: &LedgerScratch, batch: &MonthBatch, balance: f64) -> bool {
+        if s.paused.iter().any(|p| *p) {
+            return false;
+        }
+        self.leverage.is_none_or(|limit| {
+            let outstanding: f64 = s.running.iter().sum();
+            (outstanding + batch.sums.principal) * (1.0 + 1e-9) <= limit * balance.max(0.0)
+        })
+    }
+
+    /// Enrols every eligible loan of `batch` (what `enrol` books for each, summed).
+    fn enrol_batch(
+        &self,
+        s: &mut LedgerScratch,
+        out: &mut PathMetrics,
+        batch: &MonthBatch,
+        volume: &mut f64,
+    ) {
+        for &li in &batch.loans {
+            s.enrolled[li as usize] = s.stamp;
+        }
+        for &(bank, amount, n) in &batch.start {
+            s.running[bank] += amount;
+            s.running_count[bank] += n;
+            s.npl_base[bank] += amount;
+        }
+        for &(at, d) in &batch.deltas {
+            s.deltas[at] += d;
+        }
+        for &(at, c) in &batch.counts {
+            s.counts[at] += c;
+        }
+        *volume += batch.sums.principal;
+        self.add_static_month(s, out, &batch.sums);
     }
 
     /// Enrols loan `li` at its origination month, or counts its refusal.

@@ -622,6 +622,50 @@ impl<'s> DrawnRun<'s> {
 
     /// The ledger over the drawn events as one whole part (per-path samples, for exact
     /// comparisons path by path).
+    /// What a capital search needs of a ledger pass with `capital` (the lifetime shortfall
+    /// probability and its error, the mean principal refused by the leverage limit and the mean
+    /// credit enabled), equal to [`size::Probe::of`] the full result, without building it.
+    pub fn probe(&self, capital: Money, leverage: size::Leverage) -> size::Probe {
+        let lift = leverage == size::Leverage::Lifted;
+        let plan = LedgerPlan::new(&self.scenario, &self.book, capital.to_f64(), lift);
+        let h = self.scenario.horizon_years as usize;
+        let parts: Vec<[Sample; 4]> = self
+            .batches
+            .par_iter()
+            .map(|b| {
+                let n = b.ends.len();
+                let mut scratch = LedgerScratch::new(&plan);
+                let mut m = PathMetrics::new(h);
+                let mut out: [Sample; 4] = std::array::from_fn(|_| Sample::with_capacity(n));
+                for (i, events) in b.paths().enumerate() {
+                    plan.run(events, &mut scratch, &mut m);
+                    out[0].push(m.totals[Period::Lifetime as usize][Total::Shortfall]);
+                    out[1]
+                        .push(m.totals[Period::Horizon as usize][Total::RefusedLeveragePrincipal]);
+                    out[2].push(m.totals[Period::Horizon as usize][Total::CreditEnabled]);
+                    if self.tilt.is_some() {
+                        out[3].push(b.weights.get(i).copied().unwrap_or(1.0));
+                    }
+                }
+                out
+            })
+            .collect();
+        let mut all: [Sample; 4] = std::array::from_fn(|_| Sample::with_capacity(0));
+        for part in parts {
+            for (a, s) in all.iter_mut().zip(part) {
+                a.merge(s);
+            }
+        }
+        let weights = self.tilt.is_some().then_some(&all[3]);
+        let ((p, se), means) = part::probability_and_means(&all[0], &[&all[1], &all[2]], weights);
+        size::Probe {
+            shortfall_probability: p,
+            shortfall_probability_stderr: se,
+            refused_leverage_principal: means[0],
+            credit_enabled: means[1],
+        }
+    }
+
     pub fn evaluate_part(&self, capital: Money, leverage: size::Leverage) -> FundPart {
         let lift = leverage == size::Leverage::Lifted;
         let plan = LedgerPlan::new(&self.scenario, &self.book, capital.to_f64(), lift);

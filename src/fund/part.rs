@@ -239,6 +239,20 @@ fn probability(sample: &Sample, weights: Option<&Sample>) -> (f64, f64) {
     (est.value, est.stderr)
 }
 
+/// The probability of a 0/1 per-path sample and its standard error, and the means of
+/// `samples`, each computed exactly as the result computes it (so a search on these numbers
+/// takes the decisions it would take on the full result).
+pub(crate) fn probability_and_means(
+    indicator: &Sample,
+    samples: &[&Sample],
+    weights: Option<&Sample>,
+) -> ((f64, f64), Vec<f64>) {
+    (
+        probability(indicator, weights),
+        samples.iter().map(|s| stats(s, weights).mean).collect(),
+    )
+}
+
 /// The summary of a per-path sample, weighted when the run was.
 fn stats(sample: &Sample, weights: Option<&Sample>) -> Stats {
     match weights {

@@ -411,7 +411,7 @@ fn with_target(e: SizeError, target: f64) -> SizeError {
 pub fn size(run: &super::DrawnRun, settings: &SizeSettings) -> Result<SizeResult, SizeError> {
     let has_limit = run.has_leverage_limit();
     let search = size_with(settings, has_limit, |capital, leverage| {
-        Ok::<_, String>(Probe::of(&run.evaluate_with(capital, leverage)))
+        Ok::<_, String>(run.probe(capital, leverage))
     })?;
     let result = run.evaluate_with(search.initial_capital, Leverage::AsWritten);
     Ok(SizeResult {

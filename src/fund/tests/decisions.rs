@@ -422,3 +422,23 @@ fn compare_puts_the_scenarios_scheme_first_and_runs_every_scheme_on_one_draw() {
     assert_eq!(r.simulations, 2);
     assert!(r.schemes[1].figures.fund_claims.mean > r.schemes[0].figures.fund_claims.mean);
 }
+
+#[test]
+fn a_probe_is_exactly_the_probe_of_the_full_result_for_every_capital_and_both_leverages() {
+    // RULES has a leverage limit, a pause rule and two banks: months enrol at once, loan by
+    // loan and not at all, depending on the capital.
+    let base = scenario(RULES);
+    let mut settings = Settings::for_scenario(&base, FundModel::embedded_default());
+    settings.paths = 1200;
+    let run = DrawnRun::draw(&base, &settings).unwrap();
+    for capital in [0, 2_000_000, 9_000_000, 30_000_000, 400_000_000] {
+        let capital = Money::new(rust_decimal::Decimal::from(capital));
+        for leverage in [size::Leverage::AsWritten, size::Leverage::Lifted] {
+            assert_eq!(
+                run.probe(capital, leverage),
+                size::Probe::of(&run.evaluate_with(capital, leverage)),
+                "{capital} {leverage:?}"
+            );
+        }
+    }
+}
