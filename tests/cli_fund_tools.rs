@@ -294,6 +294,33 @@ fn a_sweep_over_ledger_keys_draws_once_and_equals_each_points_own_simulation() {
 }
 
 #[test]
+fn a_sweep_whose_draw_could_outgrow_a_gibibyte_streams_each_point() {
+    // 100,000 loans × 4,000 paths × 32 bytes = 12.8 GB if every loan defaulted: each point is
+    // simulated on its own instead of keeping its events.
+    let dir = tempfile::tempdir().unwrap();
+    let big = SCENARIO
+        .replace("count = 60", "count = 100000")
+        .replace("pd_1y = { fixed = 0.04 }", "pd_1y = { fixed = 0.0001 }");
+    std::fs::write(dir.path().join("big.toml"), big).unwrap();
+    let (code, out, err) = ipledge(
+        dir.path(),
+        &[
+            "fund",
+            "sweep",
+            "big.toml",
+            "--set",
+            "scheme.ratio=0.2,0.5",
+            "--paths",
+            "4000",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    assert_eq!(v["draws"], 2, "{v}");
+    assert_eq!(v["ledger_passes"], 2, "{v}");
+}
+
+#[test]
 fn sweep_names_a_bad_point_with_exit_2() {
     let dir = dir_with_scenario();
     let (code, _, err) = ipledge(

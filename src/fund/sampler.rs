@@ -114,13 +114,6 @@ fn uniform_open0(rng: &mut Stream) -> f64 {
     ((rng.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-/// The default hazard `−ln(1 − p)` of a probability `p` in (0, 1): the loan defaults when
-/// an Exp(1) draw falls below it.
-#[inline]
-fn hazard(p: f64) -> f64 {
-    -(-p).ln_1p()
-}
-
 impl<'a> Sampler<'a> {
     pub(crate) fn new(scenario: &Scenario, book: &'a Book, collateral: CollateralParams) -> Self {
         let risk = &scenario.risk;
@@ -208,7 +201,7 @@ impl<'a> Sampler<'a> {
                     Some(t) => {
                         log_ratio += t.at_risk(y, b, level, z);
                         let q = t.twist(p_full);
-                        (hazard(q), q)
+                        (normal::hazard_of(q), q)
                     }
                     None => (plain_hazard, p_full),
                 };

@@ -122,17 +122,17 @@ fn hazard_from_parts(x: f64, a: f64, t: f64, g: f64) -> (f64, f64) {
     let a2 = a * a;
     let half_tail = 0.5 * t * (g - a2).exp();
     if x < 0.0 {
-        (hazard_of_small(half_tail), half_tail)
+        (hazard_of(half_tail), half_tail)
     } else {
         (a2 - g - t.ln() + std::f64::consts::LN_2, 1.0 - half_tail)
     }
 }
 
-/// `−ln(1 − p)` for `p` in [0, 0.5]: below 1/64 its series to `p⁹/9` (the first term left
-/// out is under 3e-17 of the sum), else `−ln(1 − p)`, where `1 − p` keeps every digit that
-/// matters (relative error under 2e-14).
+/// The default hazard `−ln(1 − p)` of a probability `p` in [0, 1): below 1/64 its series to
+/// `p⁹/9` (the first term left out is under 3e-17 of the sum), else `−ln(1 − p)`, where
+/// `1 − p` keeps every digit that matters (relative error under 2e-14).
 #[inline]
-fn hazard_of_small(p: f64) -> f64 {
+pub fn hazard_of(p: f64) -> f64 {
     if p < 1.0 / 64.0 {
         let mut sum = 1.0 / 9.0;
         for k in (1..9).rev() {
@@ -293,7 +293,7 @@ mod tests {
             }
             // Both sides of the switch to the series at p = 1/64.
             for p in [1.0 / 64.0 - 1e-12, 1.0 / 64.0, 1e-3, 1e-9, 0.3] {
-                assert!(relative(hazard_of_small(p), -(-p).ln_1p()) < 2e-15, "{p}");
+                assert!(relative(hazard_of(p), -(-p).ln_1p()) < 2e-15, "{p}");
             }
             assert!(h > 0.0 && h.is_finite(), "{x}: {h}");
         }
