@@ -44,7 +44,7 @@ use crate::loss::recovery::{self, CollateralAtDefault};
 use crate::loss::schedule::Schedule;
 use crate::loss::{normal, pd};
 use crate::rng::{self, Domain, Stream};
-use crate::scheme::Scheme;
+use crate::scheme::{CompensationRule, Scheme};
 use crate::stats::{Estimate, Sample, Stats};
 
 /// What the LGD simulation needs to know about the pledged collateral.
@@ -228,11 +228,18 @@ impl LossModel<'_> {
         }
     }
 
+    /// The fund's compensation rule and the other loss-sharing parties' share, converted
+    /// once for the many paths that pay by them ([`Self::fund_payment`]).
+    fn fund_rule(&self) -> Option<(CompensationRule, f64)> {
+        self.fund
+            .map(|s| (s.compensation_rule(), s.other_parties_share()))
+    }
+
     /// The fund's (and any other loss-sharing parties') payment for a loss left after
     /// guarantee and insurance, in scheme year 1 (the lower per-loan cap where it steps up).
-    fn fund_payment(&self, left: f64) -> f64 {
-        self.fund.map_or(0.0, |s| {
-            s.compensation_f64(left, self.amount, 1) + s.other_parties_share() * left
+    fn fund_payment(&self, rule: Option<&(CompensationRule, f64)>, left: f64) -> f64 {
+        rule.map_or(0.0, |(r, others)| {
+            r.compensation(left, self.amount, 1) + others * left
         })
     }
 }
@@ -346,7 +353,8 @@ pub fn simulate<C: CollateralModel>(
         |batch, rng| {
             let n = batch.len();
             let mut part = Part::with_capacity(n);
-            let fund = |left: f64| loss.fund_payment(left);
+            let rule = loss.fund_rule();
+            let fund = |left: f64| loss.fund_payment(rule.as_ref(), left);
             let mut events = Vec::with_capacity(n);
             draw_defaults(rng, default, pd_tenor, n, &mut events);
             let mut ip = vec![CollateralAtDefault::default(); n];

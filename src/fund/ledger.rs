@@ -613,7 +613,7 @@ impl<'a> LedgerPlan<'a> {
                 .filter(|b| b.sums.month == m)
             {
                 next_batch += 1;
-                if self.batch_fits(s, batch, balance) {
+                if !year_paused && self.batch_fits(s, batch, balance) {
                     self.enrol_batch(s, out, batch, &mut volume);
                     next_origination = batch.end;
                 }
@@ -769,13 +769,11 @@ impl<'a> LedgerPlan<'a> {
         s.origination_subsidies[y] += x.origination_subsidy;
     }
 
-    /// Whether every eligible loan of `batch` enrols loan by loan: no bank paused, and the
-    /// month's whole principal under the leverage limit with a margin (1e-9 relative) far above
-    /// the rounding of the outstanding total that `enrol` sums loan after loan.
+    /// Whether every eligible loan of `batch` enrols loan by loan when no bank is paused (the
+    /// caller knows): the month's whole principal under the leverage limit with a margin (1e-9
+    /// relative) far above the rounding of the outstanding total that `enrol` sums loan after
+    /// loan.
     fn batch_fits(&self, s: &LedgerScratch, batch: &MonthBatch, balance: f64) -> bool {
-        if s.paused.iter().any(|p| *p) {
-            return false;
-        }
         self.leverage.is_none_or(|limit| {
             let outstanding: f64 = s.running.iter().sum();
             (outstanding + batch.sums.principal) * (1.0 + 1e-9) <= limit * balance.max(0.0)

@@ -177,12 +177,12 @@ impl<'a> Sampler<'a> {
         let mut left: f64 = rng.sample(Exp1);
         for (y, year) in book.years.iter().enumerate() {
             let buckets = &year.buckets;
+            let factors = &s.factors[y * 8..y * 8 + 8];
             if let Some(t) = tilt {
                 // Loans that defaulted in an earlier year are no longer at risk in this one:
                 // take back their at-risk term (`Tilted::at_risk` counts every entry).
-                log_ratio -= t.not_at_risk(book, y, &s.factors[y * 8..y * 8 + 8], out);
+                log_ratio -= t.not_at_risk(book, y, factors, out);
             }
-            let factors = &s.factors[y * 8..y * 8 + 8];
             s.arguments.clear();
             s.arguments.extend(buckets.iter().map(|bucket| {
                 book.levels[bucket.level as usize].year_argument(factors[bucket.industry as usize])
@@ -192,7 +192,7 @@ impl<'a> Sampler<'a> {
             normal::hazard_and_cdf_many(&s.arguments, &mut s.hazards, &mut s.pds);
             for (b, bucket) in buckets.iter().enumerate() {
                 let level = &book.levels[bucket.level as usize];
-                let z = s.factors[y * 8 + bucket.industry as usize];
+                let z = factors[bucket.industry as usize];
                 let (plain_hazard, p_full) = (s.hazards[b], s.pds[b]);
                 if p_full <= 0.0 {
                     continue;
@@ -249,7 +249,7 @@ impl<'a> Sampler<'a> {
                 loans.sort_unstable();
                 let month = y as u32 * 12 + m as u32;
                 for &key in loans.iter() {
-                    let z = s.factors[y * 8 + (key & 0xff) as usize];
+                    let z = factors[(key & 0xff) as usize];
                     out.push(self.settle(rng, (key >> 8) as u32, month, z));
                 }
                 loans.clear();

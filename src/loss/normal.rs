@@ -65,8 +65,14 @@ fn upper_tail_parts(a: f64) -> (f64, f64) {
 pub fn cdf(x: f64) -> f64 {
     let a = x.abs() * std::f64::consts::FRAC_1_SQRT_2;
     let (t, g) = upper_tail_parts(a);
-    let half_tail = 0.5 * t * (g - a * a).exp();
+    let half_tail = half_tail(a, t, g);
     if x < 0.0 { half_tail } else { 1.0 - half_tail }
+}
+
+/// `erfc(a)/2 = t·exp(g − a²)/2`, the smaller tail of Φ at `x = ±√2·a`.
+#[inline]
+fn half_tail(a: f64, t: f64, g: f64) -> f64 {
+    0.5 * t * (g - a * a).exp()
 }
 
 /// The default hazard `−ln(1 − Φ(x))` and `Φ(x)` itself: a loan with conditional default
@@ -119,12 +125,11 @@ pub fn hazard_and_cdf_many(x: &[f64], hazard: &mut [f64], cdf: &mut [f64]) {
 /// The hazard and Φ(x) from `a = |x|/√2` and its `(t, g(t))`.
 #[inline]
 fn hazard_from_parts(x: f64, a: f64, t: f64, g: f64) -> (f64, f64) {
-    let a2 = a * a;
-    let half_tail = 0.5 * t * (g - a2).exp();
+    let half_tail = half_tail(a, t, g);
     if x < 0.0 {
         (hazard_of(half_tail), half_tail)
     } else {
-        (a2 - g - t.ln() + std::f64::consts::LN_2, 1.0 - half_tail)
+        (a * a - g - t.ln() + std::f64::consts::LN_2, 1.0 - half_tail)
     }
 }
 
