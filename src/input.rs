@@ -186,13 +186,25 @@ impl Problems {
 }
 
 /// Deserialises JSON into `T`; a syntax or type error is reported at the path serde reached.
+/// The whole text must be one JSON document: anything after it but whitespace (`{…}xx`, a
+/// second object) is an error at the root.
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, InputErrors> {
     let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = serde_path(e.path());
         let message = e.inner().to_string();
         InputErrors::one(&FieldPath::new(path), strip_serde_position(&message))
-    })
+    })?;
+    de.end().map_err(|e| {
+        InputErrors::one(
+            &FieldPath::root(),
+            format!(
+                "{} (one json document only)",
+                strip_serde_position(&e.to_string())
+            ),
+        )
+    })?;
+    Ok(value)
 }
 
 /// Deserialises an already-parsed JSON value into `T`, reporting the path of a type error.
@@ -255,6 +267,21 @@ mod tests {
     fn json_type_error_names_the_path() {
         let err = from_json::<Doc>(r#"{"items":[{"count":1},{"count":"x"}]}"#).unwrap_err();
         assert_eq!(err.errors[0].path, "items[1].count");
+    }
+
+    #[test]
+    fn json_with_trailing_data_is_refused() {
+        let doc = r#"{"items":[{"count":1}]}"#;
+        assert!(from_json::<Doc>(&format!("{doc} \n")).is_ok());
+        for bad in [
+            format!("{doc}xx"),
+            format!("{doc}{doc}"),
+            format!("{doc} 1"),
+        ] {
+            let err = from_json::<Doc>(&bad).unwrap_err();
+            assert_eq!(err.errors[0].path, "", "{bad}");
+            assert!(err.to_string().contains("trailing"), "{err}");
+        }
     }
 
     #[test]
