@@ -141,7 +141,7 @@ async fn stored_application(store: &Store, tenant: &str, decision: &str) -> Stri
         input: r#"{"bank_id":"x"}"#.into(),
         output: json!({"decision": decision, "seed": 7}).to_string(),
     };
-    store.insert_application(&record, None).await.unwrap();
+    store.insert_application(&record, None, None).await.unwrap();
     id
 }
 
@@ -405,6 +405,7 @@ async fn jobs_are_tenant_scoped_and_interrupted_on_restart() {
     let job = JobRecord {
         id: id.clone(),
         tenant: "bureau".into(),
+        key_id: String::new(),
         kind: "fund_simulation".into(),
         status: JobStatus::Queued,
         progress_done: 0,
@@ -416,7 +417,7 @@ async fn jobs_are_tenant_scoped_and_interrupted_on_restart() {
         started_at: None,
         finished_at: None,
     };
-    f.store.insert_job(&job, None).await.unwrap();
+    f.store.insert_job(&job, None, None).await.unwrap();
     let uri = format!("/v1/fund/simulations/{id}");
     let r = call(&f.app, get(&uri, Some(&f.bureau))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

@@ -491,6 +491,7 @@ async fn stored_job(store: &Store, tenant: &str, status: JobStatus) -> String {
     let job = JobRecord {
         id: id.clone(),
         tenant: tenant.into(),
+        key_id: String::new(),
         kind: "fund_size".into(),
         status,
         progress_done: 0,
@@ -502,7 +503,7 @@ async fn stored_job(store: &Store, tenant: &str, status: JobStatus) -> String {
         started_at: None,
         finished_at: None,
     };
-    store.insert_job(&job, None).await.unwrap();
+    store.insert_job(&job, None, None).await.unwrap();
     id
 }
 

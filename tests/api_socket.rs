@@ -210,6 +210,7 @@ fn seed_application(database_url: &str, tenant: &str) -> String {
                     output: r#"{"decision":"approve"}"#.into(),
                 },
                 None,
+                None,
             )
             .await
             .unwrap();

@@ -45,7 +45,7 @@ async fn exercise(store: &Store) {
     let c = application("bank-b", 2);
     for r in [&a, &b, &c] {
         assert_eq!(
-            store.insert_application(r, None).await.unwrap(),
+            store.insert_application(r, None, None).await.unwrap(),
             Insert::Inserted
         );
     }
@@ -84,7 +84,7 @@ async fn exercise(store: &Store) {
     let d = application("bank-a", 3);
     assert_eq!(
         store
-            .insert_application(&d, Some((&key, &first)))
+            .insert_application(&d, Some((&key, &first)), None)
             .await
             .unwrap(),
         Insert::Inserted
@@ -96,7 +96,7 @@ async fn exercise(store: &Store) {
     };
     assert_eq!(
         store
-            .insert_application(&e, Some((&key, &second)))
+            .insert_application(&e, Some((&key, &second)), None)
             .await
             .unwrap(),
         Insert::Replayed(first.clone())
@@ -116,13 +116,14 @@ async fn exercise(store: &Store) {
         recovered: "250000.00".into(),
         body: "{}".into(),
     };
-    store.insert_outcome(&outcome, None).await.unwrap();
+    store.insert_outcome(&outcome, None, None).await.unwrap();
     assert_eq!(store.outcomes(&a.id).await.unwrap(), vec![outcome]);
 
     // Jobs: queued → running → progress → succeeded; unfinished ones become interrupted.
     let job = |status| JobRecord {
         id: new_id("job").unwrap(),
         tenant: "bureau".into(),
+        key_id: String::new(),
         kind: "fund_simulation".into(),
         status,
         progress_done: 0,
@@ -136,8 +137,8 @@ async fn exercise(store: &Store) {
     };
     let done = job(JobStatus::Queued);
     let lost = job(JobStatus::Queued);
-    store.insert_job(&done, None).await.unwrap();
-    store.insert_job(&lost, None).await.unwrap();
+    store.insert_job(&done, None, None).await.unwrap();
+    store.insert_job(&lost, None, None).await.unwrap();
     store.start_job(&done.id).await.unwrap();
     store.job_progress(&done.id, 1024).await.unwrap();
     let running = store.job(&done.id, Some("bureau")).await.unwrap().unwrap();
@@ -164,17 +165,17 @@ async fn exercise(store: &Store) {
     // result; a finished job cannot be cancelled.
     let queued = job(JobStatus::Queued);
     let busy = job(JobStatus::Queued);
-    store.insert_job(&queued, None).await.unwrap();
-    store.insert_job(&busy, None).await.unwrap();
+    store.insert_job(&queued, None, None).await.unwrap();
+    store.insert_job(&busy, None, None).await.unwrap();
     assert!(store.start_job(&busy.id).await.unwrap());
-    assert!(store.cancel_job(&queued.id).await.unwrap());
+    assert!(store.cancel_job(&queued.id, None).await.unwrap());
     assert!(!store.start_job(&queued.id).await.unwrap());
-    assert!(store.cancel_job(&busy.id).await.unwrap());
+    assert!(store.cancel_job(&busy.id, None).await.unwrap());
     assert!(!store.finish_job(&busy.id, Ok("{}".into())).await.unwrap());
     let busy = store.job(&busy.id, None).await.unwrap().unwrap();
     assert_eq!((busy.status, busy.result), (JobStatus::Cancelled, None));
-    assert!(!store.cancel_job(&done.id).await.unwrap());
-    assert!(!store.cancel_job(&queued.id).await.unwrap());
+    assert!(!store.cancel_job(&done.id, None).await.unwrap());
+    assert!(!store.cancel_job(&queued.id, None).await.unwrap());
     // Listing: oldest first, paged by id, without inputs and results.
     let page = store.jobs(Some("bureau"), None, 3).await.unwrap();
     assert_eq!(page.len(), 3);

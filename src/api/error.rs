@@ -36,6 +36,18 @@ pub enum AppError {
         /// What it tried.
         action: &'static str,
     },
+    /// The resource belongs to another tenant: an application filed under a bank that is not
+    /// the caller's (403).
+    #[error("{0}")]
+    OtherTenant(String),
+    /// The key has as many jobs queued or running as it may (429).
+    #[error(
+        "this key has {active} fund jobs queued or running, the most it may; wait for one to end or cancel one"
+    )]
+    QueueFull {
+        /// Jobs queued or running.
+        active: u64,
+    },
     /// No such resource for this tenant (404; another tenant's ids are 404 too).
     #[error("{what} {id:?} not found")]
     NotFound {
@@ -106,14 +118,16 @@ pub struct Problem {
 }
 
 impl AppError {
-    fn status(&self) -> StatusCode {
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
         match self {
             AppError::Malformed(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) | AppError::IdempotencyMismatch => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::Forbidden { .. } | AppError::OtherTenant(_) => StatusCode::FORBIDDEN,
+            AppError::QueueFull { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound { .. } | AppError::NoRoute(_) => StatusCode::NOT_FOUND,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -130,6 +144,8 @@ impl AppError {
             AppError::Invalid(_) => ("invalid-input", "Invalid input"),
             AppError::Unauthorized => ("unauthorized", "Missing or invalid API key"),
             AppError::Forbidden { .. } => ("forbidden", "Not allowed for this role"),
+            AppError::OtherTenant(_) => ("other-tenant", "Not the caller's tenant"),
+            AppError::QueueFull { .. } => ("queue-full", "Too many jobs queued"),
             AppError::NotFound { .. } | AppError::NoRoute(_) => ("not-found", "Not found"),
             AppError::TooLarge { .. } => ("body-too-large", "Request body too large"),
             AppError::UnsupportedMediaType(_) => {
@@ -194,6 +210,9 @@ impl IntoResponse for AppError {
         match &self {
             AppError::Unauthorized => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            AppError::QueueFull { .. } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
             }
             AppError::RateLimited { retry_after_secs } => {
                 if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {

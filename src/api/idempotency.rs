@@ -1,7 +1,8 @@
 //! `Idempotency-Key` on POST: the same key with the same body returns the stored response
 //! (header `Idempotent-Replayed: true`); the same key with another body is a 422 problem.
 //!
-//! Scope: tenant + route + key. The request body is identified by its SHA-256. The stored
+//! Scope: tenant + route + key. The request is identified by the SHA-256 of its body and its
+//! query string (`paths`, `seed`: a retry with other parameters is another request). The stored
 //! response is written in the same transaction as the resource it created, so a retried
 //! request after a crash either finds both or neither.
 
@@ -23,11 +24,13 @@ pub struct Idempotency {
 }
 
 impl Idempotency {
-    /// Reads the header (1–255 visible ASCII characters, else 422) for `tenant` on `route`.
+    /// Reads the header (1–255 visible ASCII characters, else 422) for `tenant` on `route`,
+    /// fingerprinting the request's `query` (as sent) and `body`.
     pub fn from_request(
         headers: &HeaderMap,
         tenant: &str,
         route: &str,
+        query: Option<&str>,
         body: &[u8],
     ) -> Result<Idempotency, AppError> {
         let key = match headers.get(HEADER) {
@@ -53,18 +56,30 @@ impl Idempotency {
         };
         Ok(Idempotency {
             key,
-            request_sha256: sha256_hex(body),
+            request_sha256: fingerprint(query, body),
         })
     }
 
-    /// The stored response if this key was used before with this body; 422 if with another.
+    /// The stored response if this key was used before with this request; 422 if with
+    /// another.
     pub async fn lookup(&self, store: &Store) -> Result<Option<Response>, AppError> {
+        match self.lookup_stored(store).await? {
+            None => Ok(None),
+            Some(stored) => self.replay(stored).map(Some),
+        }
+    }
+
+    /// The stored response itself if this key was used before with this request (422 if
+    /// with another), for a route that answers a replay with more than the stored text.
+    pub async fn lookup_stored(&self, store: &Store) -> Result<Option<StoredResponse>, AppError> {
         let Some(key) = &self.key else {
             return Ok(None);
         };
         match store.stored_response(key).await? {
-            None => Ok(None),
-            Some(stored) => self.replay(stored).map(Some),
+            Some(stored) if stored.request_sha256 != self.request_sha256 => {
+                Err(AppError::IdempotencyMismatch)
+            }
+            other => Ok(other),
         }
     }
 
@@ -94,7 +109,8 @@ impl Idempotency {
         }
     }
 
-    fn replay(&self, stored: StoredResponse) -> Result<Response, AppError> {
+    /// The response for a stored one (422 if it was stored for another request).
+    pub fn replay(&self, stored: StoredResponse) -> Result<Response, AppError> {
         if stored.request_sha256 != self.request_sha256 {
             return Err(AppError::IdempotencyMismatch);
         }
@@ -108,5 +124,40 @@ impl Idempotency {
         );
         headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
         Ok(response)
+    }
+}
+
+/// The fingerprint of a request: the SHA-256 of its body when there is no query (the hash
+/// of earlier versions), else of a tag, the body's length, the body and the query (the length
+/// keeps `body + query` splits apart).
+fn fingerprint(query: Option<&str>, body: &[u8]) -> String {
+    match query.filter(|q| !q.is_empty()) {
+        None => sha256_hex(body),
+        Some(q) => {
+            let mut bytes = Vec::with_capacity(body.len() + q.len() + 32);
+            bytes.extend_from_slice(b"ipledge-request-v2\0");
+            bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
+            bytes.extend_from_slice(body);
+            bytes.extend_from_slice(q.as_bytes());
+            sha256_hex(&bytes)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_is_part_of_the_fingerprint() {
+        let body = br#"{"a":1}"#;
+        assert_eq!(fingerprint(None, body), sha256_hex(body));
+        assert_eq!(fingerprint(Some(""), body), sha256_hex(body));
+        let a = fingerprint(Some("paths=1000"), body);
+        assert_ne!(a, fingerprint(Some("paths=2000"), body));
+        assert_ne!(a, fingerprint(None, body));
+        assert_eq!(a, fingerprint(Some("paths=1000"), body));
+        // Moving bytes between body and query is another request.
+        assert_ne!(fingerprint(Some("b"), b"a"), fingerprint(Some("ab"), b""));
     }
 }

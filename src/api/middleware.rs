@@ -1,5 +1,6 @@
-//! Cross-cutting layers: request timeout (503 problem), Prometheus metrics per route, and
-//! tracing spans carrying the request id (`x-request-id`, set or propagated).
+//! Cross-cutting layers: request timeout (503 problem), Prometheus metrics per route, one
+//! log line per request, and tracing spans carrying the request id (`x-request-id`, set or
+//! propagated).
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -33,12 +34,48 @@ pub async fn record_metrics(req: Request, next: Next) -> Response {
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
     let method = req.method().to_string();
     let start = Instant::now();
-    let response = next.run(req).await;
+    let mut response = next.run(req).await;
+    response
+        .extensions_mut()
+        .insert(RouteTemplate(route.clone()));
     let status = response.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("ipledge_http_requests_total", &labels).increment(1);
     metrics::histogram!("ipledge_http_request_duration_seconds", &labels)
         .record(start.elapsed().as_secs_f64());
+    response
+}
+
+/// The route template a response was answered by (set by [`record_metrics`], read by
+/// [`log_request`], which runs outside the router and cannot see the matched path).
+#[derive(Clone, Debug)]
+struct RouteTemplate(String);
+
+/// Writes one log line per request when its response is ready: request id, method, route
+/// template (`unmatched` for a path no route serves), status and latency.
+pub async fn log_request(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    let response = next.run(req).await;
+    let route = response
+        .extensions()
+        .get::<RouteTemplate>()
+        .map_or("unmatched", |r| r.0.as_str());
+    tracing::info!(
+        target: "ipledge::request",
+        request_id = %request_id,
+        method = %method,
+        route = %route,
+        status = response.status().as_u16(),
+        latency_ms = start.elapsed().as_secs_f64() * 1e3,
+        "request"
+    );
     response
 }
 

@@ -7,6 +7,7 @@
 //! through [`crate::store`], answer JSON. Bodies are exactly the CLI's input schemas; run
 //! settings (`paths`, `seed`) are query parameters. Must not contain model logic.
 
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod error;
@@ -42,6 +43,8 @@ pub struct Limits {
     pub max_paths: u64,
     /// Most paths a fund simulation job may ask for (422 above).
     pub max_job_paths: u64,
+    /// Most work of one synchronous valuation or scoring: pledged assets × paths (422 above).
+    pub max_asset_paths: u64,
     /// Paths used when a request does not say.
     pub default_paths: u64,
     /// Largest page of a list.
@@ -54,6 +57,24 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Fund simulations running at once.
     pub job_workers: usize,
+    /// Most work one fund job may ask for, in loan-months × path evaluations (the book's
+    /// loans × the horizon's months × paths × books drawn × points evaluated; 422 above).
+    pub max_job_work: u64,
+    /// Most memory the default events a decision-tool job keeps may take in the worst case
+    /// (every loan of every book copy defaulting on every path), in bytes (422 above).
+    pub max_job_draw_bytes: u64,
+    /// Fund jobs one API key may have queued or running at once (429 above).
+    pub max_jobs_per_key: u64,
+    /// Time a fund job may run before it is stopped and marked failed.
+    pub job_time_limit: Duration,
+    /// Time a client has to send a request's headers (the connection is closed after).
+    pub header_read_timeout: Duration,
+    /// Connections served at once (more wait to be accepted).
+    pub max_connections: usize,
+    /// Requests per second admitted per client address, before authentication (sustained).
+    pub address_rate_per_second: f64,
+    /// Requests admitted per client address in a burst.
+    pub address_rate_burst: u32,
 }
 
 impl Default for Limits {
@@ -63,12 +84,21 @@ impl Default for Limits {
             max_assets: 200,
             max_paths: 100_000,
             max_job_paths: 1_000_000,
+            max_asset_paths: 5_000_000,
             default_paths: 10_000,
             max_page: 100,
             rate_per_second: 1_000.0,
             rate_burst: 2_000.0,
             request_timeout: Duration::from_secs(30),
             job_workers: 1,
+            max_job_work: 2_000_000_000_000,
+            max_job_draw_bytes: 4 << 30,
+            max_jobs_per_key: 4,
+            job_time_limit: Duration::from_secs(3600),
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 256,
+            address_rate_per_second: 200.0,
+            address_rate_burst: 400,
         }
     }
 }
@@ -83,7 +113,7 @@ struct Inner {
     store: Store,
     model: Model,
     limits: Limits,
-    limiter: auth::RateLimiter,
+    limiter: auth::KeyLimiter,
     jobs: jobs::JobPool,
     metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// The model's scoring parameters, read once (an error if the model's sections are bad).
@@ -94,8 +124,8 @@ impl AppState {
     /// State over an open store with `model` (the embedded default or a bank's file).
     /// Must be created inside a tokio runtime (the job pool spawns on it).
     pub fn new(store: Store, model: Model, limits: Limits) -> AppState {
-        let limiter = auth::RateLimiter::new(limits.rate_per_second, limits.rate_burst);
-        let jobs = jobs::JobPool::new(store.clone(), limits.job_workers);
+        let limiter = auth::KeyLimiter::new(limits.rate_per_second, limits.rate_burst);
+        let jobs = jobs::JobPool::new(store.clone(), limits.job_workers, limits.job_time_limit);
         let scoring = crate::credit::ScoringParams::from_model(&model)
             .map(Arc::new)
             .map_err(|e| format!("server model: {e}"));
@@ -137,7 +167,7 @@ impl AppState {
         &self.inner.jobs
     }
 
-    fn limiter(&self) -> &auth::RateLimiter {
+    fn limiter(&self) -> &auth::KeyLimiter {
         &self.inner.limiter
     }
 }
@@ -157,6 +187,8 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(ops::method_not_allowed)
         .with_state(state.clone());
     let docs = openapi::docs_router();
+    // Outermost last: the request id is set first, then the log line, the per-address limit
+    // (before any authentication or body is read), the span, the body limit and the timeout.
     api.merge(docs)
         .layer(axum::middleware::from_fn_with_state(
             limits.request_timeout,
@@ -164,8 +196,38 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(middleware::trace_layer())
+        .layer(auth::address_limit(
+            limits.address_rate_per_second,
+            limits.address_rate_burst,
+        ))
+        .layer(axum::middleware::from_fn(middleware::log_request))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Runs engine work on the blocking pool under a fresh stop flag that is raised when the
+/// request's future is dropped: a request answered 503 by the timeout layer (or whose
+/// client went away) stops computing at the engine's next check instead of running on.
+pub(crate) async fn compute<T, F>(what: &'static str, work: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+{
+    struct RaiseOnDrop(crate::rng::stop::StopFlag);
+    impl Drop for RaiseOnDrop {
+        fn drop(&mut self) {
+            self.0.stop();
+        }
+    }
+    let flag = crate::rng::stop::StopFlag::new();
+    let _raise = RaiseOnDrop(flag.clone());
+    match tokio::task::spawn_blocking(move || flag.run(work)).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(crate::rng::stop::Stopped)) => Err(AppError::Internal(format!(
+            "{what} stopped while its request was still waiting"
+        ))),
+        Err(e) => Err(AppError::Internal(format!("{what} task: {e}"))),
+    }
 }
 
 /// Everything `ipledge serve` needs.
@@ -197,14 +259,23 @@ pub enum ServeError {
 }
 
 /// Opens the store, marks jobs a previous run left unfinished `interrupted`, binds, prints
-/// `listening on ADDR` to stderr, and serves until SIGTERM or ctrl-c; in-flight requests
-/// finish before it returns.
+/// `listening on ADDR` to stderr, and serves until SIGTERM or ctrl-c.
+///
+/// Each connection must send its request headers within `header_read_timeout`; at most
+/// `max_connections` are served at once (more wait in the listen backlog). On SIGTERM the
+/// listener closes, running jobs are stopped and marked `interrupted` (within seconds), and
+/// in-flight requests get up to the request timeout to finish before it returns.
 pub async fn serve(config: ServeConfig, model: Model) -> Result<(), ServeError> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto;
+    use tower::ServiceExt;
+
     let store = Store::connect(&config.database_url).await?;
     let interrupted = store.interrupt_unfinished_jobs().await?;
     if interrupted > 0 {
         tracing::warn!(jobs = interrupted, "marked unfinished jobs interrupted");
     }
+    let limits = config.limits.clone();
     let state = AppState::new(store.clone(), model, config.limits);
     let io_err = |source| ServeError::Io {
         addr: config.addr,
@@ -215,16 +286,82 @@ pub async fn serve(config: ServeConfig, model: Model) -> Result<(), ServeError> 
         .map_err(io_err)?;
     let local = listener.local_addr().map_err(io_err)?;
     let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
     eprintln!("listening on {local}");
     tracing::info!(addr = %local, "listening");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
+
+    let router = app(state.clone());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let connections = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&connections).acquire_owned() => permit,
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = permit else { break };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment, keep serving.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = router.clone().map_request(
+            move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                req.map(axum::body::Body::new)
+            },
+        );
+        let connection = builder
+            .serve_connection_with_upgrades(
+                TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            )
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let left = state.jobs().shutdown(JOB_STOP_GRACE).await;
+    if left > 0 {
+        tracing::warn!(
+            jobs = left,
+            "jobs still stopping at exit; the next start marks them interrupted"
+        );
+    }
+    let drain = limits.request_timeout + Duration::from_secs(5);
+    if tokio::time::timeout(drain, graceful.shutdown())
         .await
-        .map_err(io_err)?;
+        .is_err()
+    {
+        tracing::warn!(
+            "connections still open after {} s; closing",
+            drain.as_secs()
+        );
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long a stopping server waits for its jobs to record that they were interrupted.
+pub const JOB_STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// Resolves on ctrl-c or SIGTERM. The handlers are installed when this is called (before the
 /// server announces itself), not when the future is first polled, so an early SIGTERM is

@@ -12,7 +12,7 @@ use crate::fund::size::{SizeError, SizeResult, SizeSettings};
 use crate::fund::sweep::{self, Axis, SweepError, SweepResult, SweepRow};
 use crate::fund::{self, FundPart};
 use crate::money::Money;
-use crate::scenario::{DirResolver, Scenario};
+use crate::scenario::DirResolver;
 
 /// Arguments of `fund size`.
 #[derive(Debug, Args)]
@@ -187,20 +187,6 @@ pub(super) fn sweep_error(file: &Path, e: SweepError) -> CliError {
 /// The most memory a sweep lets one kept draw of default events take (bytes).
 const KEPT_DRAW_BYTES: u64 = 1 << 30;
 
-/// An upper bound of the memory of a draw of `scenario` at `paths`: every loan of the book
-/// defaulting on every path.
-fn kept_draw_bound(scenario: &Scenario, paths: u64) -> u64 {
-    let loans = scenario
-        .book
-        .cohorts
-        .iter()
-        .map(|c| u64::from(c.count))
-        .sum::<u64>()
-        + scenario.book.loans.len() as u64;
-    let event = std::mem::size_of::<fund::DefaultEvent>() as u64;
-    paths.saturating_mul(loans).saturating_mul(event)
-}
-
 /// `fund sweep`: one result per grid point, common random numbers across the grid; the
 /// default events are drawn once for all the points that share them.
 pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
@@ -237,7 +223,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
             // events, so a book whose events could outgrow KEPT_DRAW_BYTES streams instead:
             // such points are simulated on their own.
             if settings.importance_sampling.is_some()
-                || kept_draw_bound(scenario, settings.paths) > KEPT_DRAW_BYTES
+                || fund::kept_draw_bound(scenario, settings.paths) > KEPT_DRAW_BYTES
             {
                 simulations += 1;
                 return fund::simulate(scenario, &settings).map_err(|e| e.to_string());

@@ -63,6 +63,33 @@ pub struct ServeArgs {
     /// Fund simulation jobs running at once.
     #[arg(long, default_value_t = Limits::default().job_workers)]
     job_workers: usize,
+    /// Most pledged assets × paths per valuation or scoring request.
+    #[arg(long, default_value_t = Limits::default().max_asset_paths)]
+    max_asset_paths: u64,
+    /// Most work per fund job, in loan-months × path evaluations.
+    #[arg(long, default_value_t = Limits::default().max_job_work)]
+    max_job_work: u64,
+    /// Most memory (MiB) the default events a decision-tool job keeps may take, worst case.
+    #[arg(long, default_value_t = Limits::default().max_job_draw_bytes >> 20)]
+    max_job_draw_mib: u64,
+    /// Fund jobs one API key may have queued or running at once.
+    #[arg(long, default_value_t = Limits::default().max_jobs_per_key)]
+    max_jobs_per_key: u64,
+    /// Seconds a fund job may run before it is stopped and marked failed.
+    #[arg(long, default_value_t = Limits::default().job_time_limit.as_secs())]
+    job_time_limit_secs: u64,
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, default_value_t = Limits::default().header_read_timeout.as_secs())]
+    header_read_timeout_secs: u64,
+    /// Connections served at once.
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Requests per second per client address, before authentication (sustained).
+    #[arg(long, default_value_t = Limits::default().address_rate_per_second)]
+    address_rate_limit: f64,
+    /// Requests per client address in a burst.
+    #[arg(long, default_value_t = Limits::default().address_rate_burst)]
+    address_rate_burst: u32,
 }
 
 /// `ipledge keys …`.
@@ -76,6 +103,10 @@ pub enum KeysCommand {
         /// What the key may do.
         #[arg(long, value_parser = parse_role)]
         role: Role,
+        /// A bank id the tenant files applications under besides its own name (repeatable;
+        /// an application's `bank_id` must be one of them, else 403).
+        #[arg(long = "bank-id")]
+        bank_ids: Vec<String>,
         /// Database URL.
         #[arg(long, env = "IPLEDGE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
         database_url: String,
@@ -122,6 +153,17 @@ pub fn serve(args: ServeArgs) -> Result<(), CliError> {
             "--rate-limit must be > 0 and --rate-burst >= 1".to_string(),
         ));
     }
+    if args.address_rate_limit <= 0.0 || args.address_rate_burst < 1 {
+        return Err(CliError::Usage(
+            "--address-rate-limit must be > 0 and --address-rate-burst >= 1".to_string(),
+        ));
+    }
+    if args.max_jobs_per_key == 0 || args.max_connections == 0 || args.job_time_limit_secs == 0 {
+        return Err(CliError::Usage(
+            "--max-jobs-per-key, --max-connections and --job-time-limit-secs must be >= 1"
+                .to_string(),
+        ));
+    }
     let config = ServeConfig {
         addr: args.addr,
         database_url: args.database_url,
@@ -134,6 +176,15 @@ pub fn serve(args: ServeArgs) -> Result<(), CliError> {
             rate_burst: args.rate_burst,
             request_timeout: Duration::from_secs(args.request_timeout_secs.max(1)),
             job_workers: args.job_workers.max(1),
+            max_asset_paths: args.max_asset_paths,
+            max_job_work: args.max_job_work,
+            max_job_draw_bytes: args.max_job_draw_mib.saturating_mul(1 << 20),
+            max_jobs_per_key: args.max_jobs_per_key,
+            job_time_limit: Duration::from_secs(args.job_time_limit_secs),
+            header_read_timeout: Duration::from_secs(args.header_read_timeout_secs.max(1)),
+            max_connections: args.max_connections,
+            address_rate_per_second: args.address_rate_limit,
+            address_rate_burst: args.address_rate_burst,
             ..Limits::default()
         },
     };
@@ -150,16 +201,31 @@ pub fn keys(command: KeysCommand) -> Result<(), CliError> {
             KeysCommand::Create {
                 tenant,
                 role,
+                bank_ids,
                 database_url,
             } => {
                 let tenant = tenant.trim();
-                if tenant.is_empty() || tenant.len() > 200 {
+                if tenant.is_empty() || tenant.len() > 200 || tenant.chars().any(char::is_control) {
                     return Err(CliError::Usage(
-                        "--tenant must be 1 to 200 characters".to_string(),
+                        "--tenant must be 1 to 200 characters without control characters"
+                            .to_string(),
+                    ));
+                }
+                let bank_ids: Vec<&str> = bank_ids.iter().map(|b| b.trim()).collect();
+                if bank_ids
+                    .iter()
+                    .any(|b| b.is_empty() || b.len() > 200 || b.chars().any(char::is_control))
+                {
+                    return Err(CliError::Usage(
+                        "--bank-id must be 1 to 200 characters without control characters"
+                            .to_string(),
                     ));
                 }
                 let store = open(&database_url).await?;
                 let key = store.create_key(tenant, role).await.map_err(internal)?;
+                for bank_id in &bank_ids {
+                    store.add_bank_id(tenant, bank_id).await.map_err(internal)?;
+                }
                 eprintln!(
                     "created key {} for tenant {tenant} ({}); the secret is shown only once",
                     key.id,

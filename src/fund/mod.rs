@@ -200,6 +200,7 @@ fn collect_batch(
     let mut m = PathMetrics::new(h);
     let mut out = BatchSamples::new(h, n, weighted);
     for _ in 0..n {
+        crate::rng::stop::check();
         let w = path(&mut m);
         out.push(&m, w);
     }
@@ -419,6 +420,7 @@ fn draw_batch(
     let mut out = BatchEvents::default();
     let mut path = Vec::new();
     for _ in 0..batch.len() {
+        crate::rng::stop::check();
         let log_w = sampler.sample_path(rng, &mut scratch, &mut path, tilt);
         out.events.extend_from_slice(&path);
         out.ends.push(out.events.len());
@@ -481,11 +483,14 @@ impl<'s> DrawnRun<'s> {
             .initial_capital
             .unwrap_or(scenario.fund.initial_capital);
         let tilt = tilt_for(scenario, settings, &book, &sampler, capital);
+        let scope = crate::rng::stop::current();
         let batches: Vec<BatchEvents> = batches(settings.paths, range.clone())
             .into_par_iter()
             .map(|b| {
-                let mut rng = stream(settings.seed, Domain::Fund, b.index);
-                draw_batch(&sampler, &book, &b, &mut rng, tilt.as_ref().map(|t| &t.1))
+                scope.within(|| {
+                    let mut rng = stream(settings.seed, Domain::Fund, b.index);
+                    draw_batch(&sampler, &book, &b, &mut rng, tilt.as_ref().map(|t| &t.1))
+                })
             })
             .collect();
         Ok(DrawnRun {
@@ -558,28 +563,31 @@ impl<'s> DrawnRun<'s> {
         let lift = v.leverage == size::Leverage::Lifted;
         let plan = LedgerPlan::new(v.scenario, book, v.capital.to_f64(), lift);
         let h = v.scenario.horizon_years as usize;
+        let scope = crate::rng::stop::current();
         let parts: Vec<BatchSamples> = self
             .batches
             .par_iter()
             .map(|b| {
-                let mut scratch = LedgerScratch::new(&plan);
-                let mut paths = b.paths();
-                let mut weights = b.weights.iter();
-                let mut kept = Vec::new();
-                collect_batch(h, b.ends.len(), self.tilt.is_some(), |m| {
-                    let events = paths.next().unwrap_or_default();
-                    match map {
-                        None => plan.run(events, &mut scratch, m),
-                        Some(map) => {
-                            kept.clear();
-                            kept.extend(events.iter().filter_map(|e| {
-                                let to = map[e.loan as usize];
-                                (to != u32::MAX).then_some(DefaultEvent { loan: to, ..*e })
-                            }));
-                            plan.run(&kept, &mut scratch, m);
+                scope.within(|| {
+                    let mut scratch = LedgerScratch::new(&plan);
+                    let mut paths = b.paths();
+                    let mut weights = b.weights.iter();
+                    let mut kept = Vec::new();
+                    collect_batch(h, b.ends.len(), self.tilt.is_some(), |m| {
+                        let events = paths.next().unwrap_or_default();
+                        match map {
+                            None => plan.run(events, &mut scratch, m),
+                            Some(map) => {
+                                kept.clear();
+                                kept.extend(events.iter().filter_map(|e| {
+                                    let to = map[e.loan as usize];
+                                    (to != u32::MAX).then_some(DefaultEvent { loan: to, ..*e })
+                                }));
+                                plan.run(&kept, &mut scratch, m);
+                            }
                         }
-                    }
-                    weights.next().copied().unwrap_or(1.0)
+                        weights.next().copied().unwrap_or(1.0)
+                    })
                 })
             })
             .collect();
@@ -629,25 +637,30 @@ impl<'s> DrawnRun<'s> {
         let lift = leverage == size::Leverage::Lifted;
         let plan = LedgerPlan::new(&self.scenario, &self.book, capital.to_f64(), lift);
         let h = self.scenario.horizon_years as usize;
+        let scope = crate::rng::stop::current();
         let parts: Vec<[Sample; 4]> = self
             .batches
             .par_iter()
             .map(|b| {
-                let n = b.ends.len();
-                let mut scratch = LedgerScratch::new(&plan);
-                let mut m = PathMetrics::new(h);
-                let mut out: [Sample; 4] = std::array::from_fn(|_| Sample::with_capacity(n));
-                for (i, events) in b.paths().enumerate() {
-                    plan.run(events, &mut scratch, &mut m);
-                    out[0].push(m.totals[Period::Lifetime as usize][Total::Shortfall]);
-                    out[1]
-                        .push(m.totals[Period::Horizon as usize][Total::RefusedLeveragePrincipal]);
-                    out[2].push(m.totals[Period::Horizon as usize][Total::CreditEnabled]);
-                    if self.tilt.is_some() {
-                        out[3].push(b.weights.get(i).copied().unwrap_or(1.0));
+                scope.within(|| {
+                    let n = b.ends.len();
+                    let mut scratch = LedgerScratch::new(&plan);
+                    let mut m = PathMetrics::new(h);
+                    let mut out: [Sample; 4] = std::array::from_fn(|_| Sample::with_capacity(n));
+                    for (i, events) in b.paths().enumerate() {
+                        crate::rng::stop::check();
+                        plan.run(events, &mut scratch, &mut m);
+                        out[0].push(m.totals[Period::Lifetime as usize][Total::Shortfall]);
+                        out[1].push(
+                            m.totals[Period::Horizon as usize][Total::RefusedLeveragePrincipal],
+                        );
+                        out[2].push(m.totals[Period::Horizon as usize][Total::CreditEnabled]);
+                        if self.tilt.is_some() {
+                            out[3].push(b.weights.get(i).copied().unwrap_or(1.0));
+                        }
                     }
-                }
-                out
+                    out
+                })
             })
             .collect();
         let mut all: [Sample; 4] = std::array::from_fn(|_| Sample::with_capacity(0));
@@ -670,17 +683,20 @@ impl<'s> DrawnRun<'s> {
         let lift = leverage == size::Leverage::Lifted;
         let plan = LedgerPlan::new(&self.scenario, &self.book, capital.to_f64(), lift);
         let h = self.scenario.horizon_years as usize;
+        let scope = crate::rng::stop::current();
         let parts: Vec<BatchSamples> = self
             .batches
             .par_iter()
             .map(|b| {
-                let mut scratch = LedgerScratch::new(&plan);
-                let mut paths = b.paths();
-                let mut weights = b.weights.iter();
-                collect_batch(h, b.ends.len(), self.tilt.is_some(), |m| {
-                    let events = paths.next().unwrap_or_default();
-                    plan.run(events, &mut scratch, m);
-                    weights.next().copied().unwrap_or(1.0)
+                scope.within(|| {
+                    let mut scratch = LedgerScratch::new(&plan);
+                    let mut paths = b.paths();
+                    let mut weights = b.weights.iter();
+                    collect_batch(h, b.ends.len(), self.tilt.is_some(), |m| {
+                        let events = paths.next().unwrap_or_default();
+                        plan.run(events, &mut scratch, m);
+                        weights.next().copied().unwrap_or(1.0)
+                    })
                 })
             })
             .collect();
@@ -795,6 +811,16 @@ fn finish_part(
         importance_sampling: None,
         weights: all.weights,
     }
+}
+
+/// An upper bound of the memory a kept draw ([`DrawnRun`]) of `scenario` at `paths` takes:
+/// every loan of the book defaulting on every path (bytes, saturating). The front doors
+/// check it before drawing.
+pub fn kept_draw_bound(scenario: &Scenario, paths: u64) -> u64 {
+    let event = std::mem::size_of::<DefaultEvent>() as u64;
+    paths
+        .saturating_mul(scenario.loan_count())
+        .saturating_mul(event)
 }
 
 /// Simulates the part of the run selected by `settings.shard`: each batch draws its events

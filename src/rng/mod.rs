@@ -7,11 +7,13 @@
 //! [`run_batches`] returns batch results in batch order, so results are identical on 1 or 16
 //! threads and across shards (a shard is a contiguous range of batches).
 //! [`normal::fill`] draws standard normals fast (two per 64-bit output) for the kernels;
-//! [`beta::Beta`] Beta draws from two gammas.
+//! [`beta::Beta`] Beta draws from two gammas. [`stop`] lets a front door stop a run between
+//! paths (a timed-out request, a cancelled job).
 //! Must not know about files, HTTP or SQL; must never use an unseeded generator.
 
 pub mod beta;
 pub mod normal;
+pub mod stop;
 
 use std::ops::Range;
 
@@ -180,7 +182,7 @@ impl Shard {
 /// Runs `work` on every batch of `range` (see [`Shard::batch_range`]) in parallel on the
 /// current rayon pool and returns the results in batch order. Each call of `work` gets its own
 /// stream keyed by `(seed, domain, batch.index)`, so the output does not depend on the number
-/// of threads.
+/// of threads. The caller's [`stop`] flag is checked before every batch.
 pub fn run_batches<T, F>(
     seed: u64,
     domain: Domain,
@@ -192,11 +194,14 @@ where
     T: Send,
     F: Fn(&Batch, &mut Stream) -> T + Sync + Send,
 {
+    let scope = stop::current();
     batches(paths, range)
         .into_par_iter()
         .map(|batch| {
-            let mut rng = stream(seed, domain, batch.index);
-            work(&batch, &mut rng)
+            scope.within(|| {
+                let mut rng = stream(seed, domain, batch.index);
+                work(&batch, &mut rng)
+            })
         })
         .collect()
 }

@@ -28,7 +28,7 @@ use crate::scheme::{Scheme, SubsidyRules};
 pub use loans_file::LOANS_FILE_COLUMNS;
 pub use raw::{
     DEFAULT_ANNUAL_RATE, DEFAULT_INSURANCE_PREMIUM_RATE, DEFAULT_PATHS, DEFAULT_PLEDGE_RATE,
-    DEFAULT_VALUATION_FEE_RATE, RawScenario,
+    DEFAULT_VALUATION_FEE_RATE, MAX_BOOK_LOANS, RawScenario,
 };
 
 /// The industries a loan can belong to (defined with the assets, shared by every layer).
@@ -257,6 +257,22 @@ impl Scenario {
     /// The leverage limit in force (the fund block's, else the scheme's).
     pub fn leverage_limit(&self) -> Option<f64> {
         self.fund.leverage_limit.or(self.scheme.leverage_limit)
+    }
+
+    /// Loans in the book: every cohort (grown ones included) and the loans file.
+    pub fn loan_count(&self) -> u64 {
+        self.book
+            .cohorts
+            .iter()
+            .map(|c| u64::from(c.count))
+            .sum::<u64>()
+            + self.book.loans.len() as u64
+    }
+
+    /// Loan-months one path simulates, the unit of a run's cost: loans × months of the
+    /// horizon (bounded by [`MAX_BOOK_LOANS`] × 600).
+    pub fn loan_months(&self) -> u64 {
+        self.loan_count() * u64::from(self.horizon_years) * 12
     }
 
     /// Parses and validates scenario text; scheme references and loan files are read through

@@ -26,6 +26,9 @@ pub const DEFAULT_INSURANCE_PREMIUM_RATE: f64 = 0.01;
 pub const WEIGHT_SUM_TOLERANCE: f64 = 1e-6;
 /// Longest horizon accepted.
 pub const MAX_HORIZON_YEARS: i64 = 50;
+/// Most loans a scenario's book may hold in all: cohorts, growth and loans file together
+/// (each loan takes about 64 bytes in the simulator, so 0.64 GB of book at most).
+pub const MAX_BOOK_LOANS: u64 = 10_000_000;
 /// Master-scale grades a `pd_1y = { grades = {...} }` mix may name.
 pub const GRADES: [&str; 10] = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"];
 
@@ -647,13 +650,34 @@ impl RawScenario {
                 &book_at.field("growth"),
                 "needs at least one year-1 cohort to grow",
             );
+            // Counted in f64 first: 10 % a year from 10 M loans would overflow a u32 count.
+            let mut grown = 0.0;
             for year in 2..=horizon_years {
                 for c in &base {
                     let factor = (1.0 + g.annual_growth).powi(year as i32 - 1);
-                    let mut next = c.clone();
-                    next.year = year;
-                    next.count = (f64::from(c.count) * factor).round() as u32;
-                    cohorts.push(next);
+                    grown += (f64::from(c.count) * factor).round();
+                }
+            }
+            let written: f64 = cohorts.iter().map(|c| f64::from(c.count)).sum();
+            if written + grown > MAX_BOOK_LOANS as f64 {
+                p.push(
+                    &gp,
+                    format!(
+                        "the grown book would hold {:.3e} loans ({written} written in cohorts, \
+                         {grown:.3e} added by growth over {horizon_years} years); at most \
+                         {MAX_BOOK_LOANS}",
+                        written + grown
+                    ),
+                );
+            } else {
+                for year in 2..=horizon_years {
+                    for c in &base {
+                        let factor = (1.0 + g.annual_growth).powi(year as i32 - 1);
+                        let mut next = c.clone();
+                        next.year = year;
+                        next.count = (f64::from(c.count) * factor).round() as u32;
+                        cohorts.push(next);
+                    }
                 }
             }
         }
@@ -679,6 +703,16 @@ impl RawScenario {
             !cohorts.is_empty() || self.book.loans_file.is_some(),
             &book_at,
             "needs at least one [[book.cohort]] or a loans_file",
+        );
+        let total_loans: u64 =
+            cohorts.iter().map(|c| u64::from(c.count)).sum::<u64>() + loans.len() as u64;
+        p.check(
+            total_loans <= MAX_BOOK_LOANS,
+            &book_at,
+            format!(
+                "the book holds {total_loans} loans in all (cohorts, growth and loans_file); \
+                 at most {MAX_BOOK_LOANS}"
+            ),
         );
 
         let risk = self.risk.validate(&mut p);

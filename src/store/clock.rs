@@ -91,6 +91,22 @@ pub fn new_id(prefix: &str) -> Result<String, StoreError> {
     ))
 }
 
+/// True when `s` has the shape of an id made by [`new_id`] (lower-case letters, `_`, 30 hex
+/// digits). Ids from requests are checked with it before they reach the database, so a
+/// hostile id (a NUL byte, which PostgreSQL refuses in text) is a 404 on every backend.
+pub fn is_id(s: &str) -> bool {
+    let Some((prefix, tail)) = s.split_once('_') else {
+        return false;
+    };
+    !prefix.is_empty()
+        && prefix.len() <= 16
+        && prefix.bytes().all(|b| b.is_ascii_lowercase())
+        && tail.len() == 30
+        && tail
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +129,24 @@ mod tests {
             assert!(w[0] < w[1], "{} !< {}", w[0], w[1]);
         }
         assert_eq!(ids[0].len(), "app_".len() + 30);
+        assert!(ids.iter().all(|id| is_id(id)));
+    }
+
+    #[test]
+    fn hostile_ids_are_not_ids() {
+        let good = new_id("job").unwrap();
+        assert!(is_id(&good));
+        for bad in [
+            String::new(),
+            "job_".into(),
+            format!("{good}\0"),
+            good.replace('_', "\0"),
+            format!("{}x", &good[..good.len() - 1]),
+            good.to_uppercase(),
+            format!("{good}0"),
+            "_0123456789abcdef0123456789abcd".into(),
+        ] {
+            assert!(!is_id(&bad), "{bad:?}");
+        }
     }
 }

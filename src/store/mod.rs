@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
-pub use clock::{new_id, now_rfc3339};
+pub use clock::{is_id, new_id, now_rfc3339};
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -270,6 +270,8 @@ pub struct JobRecord {
     pub id: String,
     /// Owning tenant.
     pub tenant: String,
+    /// The API key that submitted it (`''` for jobs stored before keys were recorded).
+    pub key_id: String,
     /// `fund_simulation`.
     pub kind: String,
     /// Current state.
@@ -419,6 +421,47 @@ impl Store {
         Ok(NewKey { id, secret })
     }
 
+    /// Lets `tenant` file applications under `bank_id` (idempotent).
+    pub async fn add_bank_id(&self, tenant: &str, bank_id: &str) -> Result<(), StoreError> {
+        let exists =
+            sqlx::query("SELECT 1 AS one FROM tenant_banks WHERE tenant = $1 AND bank_id = $2")
+                .bind(tenant.to_string())
+                .bind(bank_id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        if exists.is_none() {
+            sqlx::query("INSERT INTO tenant_banks (tenant, bank_id) VALUES ($1, $2)")
+                .bind(tenant.to_string())
+                .bind(bank_id.to_string())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// True when `tenant` may file an application under `bank_id`: its own name, or a bank
+    /// id added with [`Store::add_bank_id`].
+    pub async fn tenant_may_file_for(
+        &self,
+        tenant: &str,
+        bank_id: &str,
+    ) -> Result<bool, StoreError> {
+        if tenant == bank_id {
+            return Ok(true);
+        }
+        if bank_id.contains('\0') {
+            // Never a stored bank id (PostgreSQL refuses NUL in text).
+            return Ok(false);
+        }
+        let row =
+            sqlx::query("SELECT 1 AS one FROM tenant_banks WHERE tenant = $1 AND bank_id = $2")
+                .bind(tenant.to_string())
+                .bind(bank_id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some())
+    }
+
     /// Revokes a key by id; later requests with it get 401.
     pub async fn revoke_key(&self, key_id: &str) -> Result<(), StoreError> {
         let done =
@@ -492,7 +535,7 @@ impl Store {
         response: &StoredResponse,
     ) -> Result<Insert, StoreError> {
         let tx = self.pool.begin().await?;
-        self.finish_guarded(tx, Some((key, response))).await
+        self.finish_guarded(tx, Some((key, response)), None).await
     }
 
     async fn replayed(&self, key: &IdempotencyKey) -> Result<Insert, StoreError> {
@@ -513,6 +556,7 @@ impl Store {
         &self,
         record: &ApplicationRecord,
         idempotency: Option<(&IdempotencyKey, &StoredResponse)>,
+        audit: Option<&AuditEntry>,
     ) -> Result<Insert, StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -531,7 +575,7 @@ impl Store {
         .bind(record.output.clone())
         .execute(&mut *tx)
         .await?;
-        self.finish_guarded(tx, idempotency).await
+        self.finish_guarded(tx, idempotency, audit).await
     }
 
     /// An application by id, visible to `tenant` (`None` = any tenant, for admins).
@@ -583,6 +627,7 @@ impl Store {
         &self,
         record: &OutcomeRecord,
         idempotency: Option<(&IdempotencyKey, &StoredResponse)>,
+        audit: Option<&AuditEntry>,
     ) -> Result<Insert, StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -600,16 +645,21 @@ impl Store {
         .bind(record.body.clone())
         .execute(&mut *tx)
         .await?;
-        self.finish_guarded(tx, idempotency).await
+        self.finish_guarded(tx, idempotency, audit).await
     }
 
-    /// Adds the idempotency record to `tx` and commits, or rolls back and returns the
-    /// response stored under a key that was taken meanwhile.
+    /// Adds the idempotency record and the audit entry to `tx` and commits, or rolls back and
+    /// returns the response stored under a key that was taken meanwhile (then nothing is
+    /// written, and the caller answers with that stored response).
     async fn finish_guarded(
         &self,
         mut tx: sqlx::Transaction<'_, sqlx::Any>,
         idempotency: Option<(&IdempotencyKey, &StoredResponse)>,
+        audit: Option<&AuditEntry>,
     ) -> Result<Insert, StoreError> {
+        if let Some(entry) = audit {
+            insert_audit(&mut tx, entry).await?;
+        }
         if let Some((key, response)) = idempotency {
             match insert_idempotency(&mut tx, key, response).await {
                 Ok(()) => {}
@@ -657,12 +707,13 @@ impl Store {
         &self,
         job: &JobRecord,
         idempotency: Option<(&IdempotencyKey, &StoredResponse)>,
+        audit: Option<&AuditEntry>,
     ) -> Result<Insert, StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO jobs (id, tenant, kind, status, progress_done, progress_total, input, \
-             result, error, created_at, started_at, finished_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, NULL, NULL)",
+            "INSERT INTO jobs (id, tenant, key_id, kind, status, progress_done, progress_total, \
+             input, result, error, created_at, started_at, finished_at) \
+             VALUES ($1, $2, $9, $3, $4, $5, $6, $7, NULL, NULL, $8, NULL, NULL)",
         )
         .bind(job.id.clone())
         .bind(job.tenant.clone())
@@ -672,9 +723,10 @@ impl Store {
         .bind(to_i64(job.progress_total))
         .bind(job.input.clone())
         .bind(job.created_at.clone())
+        .bind(job.key_id.clone())
         .execute(&mut *tx)
         .await?;
-        self.finish_guarded(tx, idempotency).await
+        self.finish_guarded(tx, idempotency, audit).await
     }
 
     /// Marks a queued job running; `false` (and nothing changed) when it is no longer queued
@@ -691,15 +743,64 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Records progress of a running job.
-    pub async fn job_progress(&self, id: &str, done: u64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE jobs SET progress_done = $1 WHERE id = $2 AND status = $3")
-            .bind(to_i64(done))
-            .bind(id.to_string())
-            .bind(JobStatus::Running.as_str())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Records progress of a running job; `false` when the job is no longer running (it was
+    /// cancelled, possibly through another server on the same database), so its worker
+    /// should stop.
+    pub async fn job_progress(&self, id: &str, done: u64) -> Result<bool, StoreError> {
+        let updated =
+            sqlx::query("UPDATE jobs SET progress_done = $1 WHERE id = $2 AND status = $3")
+                .bind(to_i64(done))
+                .bind(id.to_string())
+                .bind(JobStatus::Running.as_str())
+                .execute(&self.pool)
+                .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Ends a queued or running job without a result: `interrupted` (the server stopped) or
+    /// `failed` with a user-facing `error` (its time limit). `false` when it had already
+    /// ended (or was cancelled).
+    pub async fn end_job(
+        &self,
+        id: &str,
+        status: JobStatus,
+        error: Option<String>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = $1, error = $2, finished_at = $3 \
+             WHERE id = $4 AND status IN ('queued', 'running')",
+        )
+        .bind(status.as_str())
+        .bind(error)
+        .bind(now_rfc3339())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Puts an `interrupted` job back in the queue, as if just submitted (progress, times
+    /// and error cleared); `false` when it is not interrupted.
+    pub async fn requeue_interrupted_job(&self, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'queued', progress_done = 0, error = NULL, \
+             started_at = NULL, finished_at = NULL WHERE id = $1 AND status = 'interrupted'",
+        )
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Jobs of the key `key_id` that are queued or running.
+    pub async fn active_jobs_of_key(&self, key_id: &str) -> Result<u64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM jobs WHERE key_id = $1 AND status IN ('queued', 'running')",
+        )
+        .bind(key_id.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        to_u64(row.try_get("n")?, "jobs.count")
     }
 
     /// Records the end of a running job: its result (JSON text) or a user-facing error.
@@ -731,16 +832,29 @@ impl Store {
 
     /// Marks a queued or running job `cancelled` (no result is ever stored for it); `true`
     /// when it changed. A finished job is left as it is.
-    pub async fn cancel_job(&self, id: &str) -> Result<bool, StoreError> {
+    /// The audit entry, if given, is written in the same transaction when the job changed.
+    pub async fn cancel_job(
+        &self,
+        id: &str,
+        audit: Option<&AuditEntry>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE jobs SET status = 'cancelled', finished_at = $1 \
              WHERE id = $2 AND status IN ('queued', 'running')",
         )
         .bind(now_rfc3339())
         .bind(id.to_string())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let changed = done.rows_affected() == 1;
+        if changed {
+            if let Some(entry) = audit {
+                insert_audit(&mut tx, entry).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// Up to `limit` jobs of `tenant` (all tenants when `None`) with ids after `cursor`,
@@ -752,7 +866,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<JobRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, tenant, kind, status, progress_done, progress_total, '' AS input, \
+            "SELECT id, tenant, key_id, kind, status, progress_done, progress_total, '' AS input, \
              CAST(NULL AS TEXT) AS result, error, created_at, started_at, finished_at FROM jobs \
              WHERE ($1 = '' OR tenant = $1) AND id > $2 ORDER BY id LIMIT $3",
         )
@@ -784,7 +898,7 @@ impl Store {
         tenant: Option<&str>,
     ) -> Result<Option<JobRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, tenant, kind, status, progress_done, progress_total, input, result, \
+            "SELECT id, tenant, key_id, kind, status, progress_done, progress_total, input, result, \
              error, created_at, started_at, finished_at FROM jobs WHERE id = $1",
         )
         .bind(id.to_string())
@@ -796,6 +910,102 @@ impl Store {
             Some(t) if t != record.tenant => None,
             _ => Some(record),
         })
+    }
+}
+
+// ---- audit ----------------------------------------------------------------------------------
+
+/// One line of the audit trail: who did what, with which outcome, when.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct AuditEntry {
+    /// `aud_…`.
+    pub id: String,
+    /// When (RFC 3339 UTC).
+    pub at: String,
+    /// The API key's id (never its secret).
+    pub key_id: String,
+    /// The key's tenant.
+    pub tenant: String,
+    /// The key's role.
+    pub role: String,
+    /// HTTP method.
+    pub method: String,
+    /// The route template (`/v1/applications/{id}/outcome`).
+    pub route: String,
+    /// The resource written or refused, when there is one.
+    pub resource_id: Option<String>,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// The request id (`x-request-id`).
+    pub request_id: String,
+}
+
+async fn insert_audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    entry: &AuditEntry,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, key_id, tenant, role, method, route, resource_id, \
+         status, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(entry.id.clone())
+    .bind(entry.at.clone())
+    .bind(entry.key_id.clone())
+    .bind(entry.tenant.clone())
+    .bind(entry.role.clone())
+    .bind(entry.method.clone())
+    .bind(entry.route.clone())
+    .bind(entry.resource_id.clone())
+    .bind(i64::from(entry.status))
+    .bind(entry.request_id.clone())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Records an audit entry on its own (a refused attempt: nothing else is written).
+    pub async fn record_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        insert_audit(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Up to `limit` audit entries with ids after `cursor`, oldest first.
+    pub async fn audit_entries(
+        &self,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, key_id, tenant, role, method, route, resource_id, status, \
+             request_id FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(cursor.unwrap_or("").to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let status: i64 = row.try_get("status")?;
+                Ok(AuditEntry {
+                    id: row.try_get("id")?,
+                    at: row.try_get("at")?,
+                    key_id: row.try_get("key_id")?,
+                    tenant: row.try_get("tenant")?,
+                    role: row.try_get("role")?,
+                    method: row.try_get("method")?,
+                    route: row.try_get("route")?,
+                    resource_id: row.try_get("resource_id")?,
+                    status: u16::try_from(status).map_err(|_| StoreError::Corrupt {
+                        column: "audit_log.status",
+                        value: status.to_string(),
+                    })?,
+                    request_id: row.try_get("request_id")?,
+                })
+            })
+            .collect()
     }
 }
 
@@ -829,6 +1039,7 @@ fn job_from_row(row: &AnyRow) -> Result<JobRecord, StoreError> {
     Ok(JobRecord {
         id: row.try_get("id")?,
         tenant: row.try_get("tenant")?,
+        key_id: row.try_get("key_id")?,
         kind: row.try_get("kind")?,
         status: JobStatus::parse(&status)?,
         progress_done: to_u64(row.try_get("progress_done")?, "jobs.progress_done")?,

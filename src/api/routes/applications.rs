@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::{json_response, json_string, splice_object};
+use crate::api::audit::Audit;
 use crate::api::auth::Caller;
 use crate::api::body::{RawBody, parse_json, parse_query};
 use crate::api::idempotency::Idempotency;
@@ -31,20 +32,29 @@ pub(crate) fn application_response(record: &ApplicationRecord) -> Result<String,
     )
 }
 
-/// The application `id` as `caller` may see it: another tenant's id is 404, like a missing one.
+/// The application `id` as `caller` may see it: another tenant's id is 404, like a missing
+/// one, and the attempt is recorded in the audit trail.
 async fn visible_application(
     state: &AppState,
     caller: &Caller,
+    audit: &Audit,
     id: String,
 ) -> Result<ApplicationRecord, AppError> {
-    state
-        .store()
-        .application(&id, caller.visible_tenant())
-        .await?
-        .ok_or(AppError::NotFound {
+    let id = super::checked_id("application", id)?;
+    match state.store().application(&id, None).await? {
+        Some(record) if caller.visible_tenant().is_none_or(|t| t == record.tenant) => Ok(record),
+        Some(_) => {
+            let refusal = AppError::NotFound {
+                what: "application",
+                id: id.clone(),
+            };
+            Err(audit.refused(state, caller, Some(&id), refusal).await)
+        }
+        None => Err(AppError::NotFound {
             what: "application",
             id,
-        })
+        }),
+    }
 }
 
 /// `GET /v1/applications/{id}`: the stored scoring result (404 for other tenants' ids).
@@ -57,10 +67,11 @@ async fn visible_application(
 pub async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
+    audit: Audit,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     caller.require(&[Role::Bank, Role::Admin], "read applications")?;
-    let record = visible_application(&state, &caller, id).await?;
+    let record = visible_application(&state, &caller, &audit, id).await?;
     Ok(json_response(
         StatusCode::OK,
         application_response(&record)?,
@@ -122,17 +133,11 @@ pub async fn list(
 ) -> Result<Json<ApplicationPage>, AppError> {
     caller.require(&[Role::Bank, Role::Admin], "read applications")?;
     let query: ListQuery = parse_query(query.as_deref())?;
-    let max = state.limits().max_page;
-    let limit = query.limit.unwrap_or(20.min(max));
-    if limit == 0 || limit > max {
-        return Err(AppError::Invalid(crate::input::InputErrors::one(
-            &FieldPath::new("query.limit"),
-            format!("must be between 1 and {max}"),
-        )));
-    }
+    let limit = super::page_limit(&state, query.limit)?;
+    let cursor = super::checked_cursor(query.cursor.as_deref())?;
     let records = state
         .store()
-        .applications(caller.visible_tenant(), query.cursor.as_deref(), limit)
+        .applications(caller.visible_tenant(), cursor, limit)
         .await?;
     let next_cursor = if records.len() == limit as usize {
         records.last().map(|r| r.id.clone())
@@ -309,22 +314,25 @@ pub struct OutcomeResponse {
 pub async fn report_outcome(
     State(state): State<AppState>,
     caller: Caller,
+    audit: Audit,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: RawBody,
 ) -> Result<Response, AppError> {
     caller.require(&[Role::Bank, Role::Admin], "report outcomes")?;
+    let id = super::checked_id("application", id)?;
     body.expect_json()?;
     let idempotency = Idempotency::from_request(
         &headers,
         caller.tenant(),
         &format!("POST /v1/applications/{id}/outcome"),
+        None,
         &body.bytes,
     )?;
     if let Some(stored) = idempotency.lookup(state.store()).await? {
         return Ok(stored);
     }
-    let application = visible_application(&state, &caller, id.clone()).await?;
+    let application = visible_application(&state, &caller, &audit, id.clone()).await?;
     let report: OutcomeReport = parse_json(body.text()?)?;
     report.validate().map_err(AppError::Invalid)?;
     let response = OutcomeResponse {
@@ -356,6 +364,7 @@ pub async fn report_outcome(
                 body: body_json,
             },
             record.as_ref().map(|(k, r)| (k, r)),
+            Some(&audit.entry(&caller, Some(&response.id), StatusCode::CREATED.as_u16())?),
         )
         .await?;
     idempotency.respond(
@@ -381,10 +390,11 @@ pub struct OutcomeList {
 pub async fn outcomes(
     State(state): State<AppState>,
     caller: Caller,
+    audit: Audit,
     Path(id): Path<String>,
 ) -> Result<Json<OutcomeList>, AppError> {
     caller.require(&[Role::Bank, Role::Admin], "read outcomes")?;
-    let application = visible_application(&state, &caller, id).await?;
+    let application = visible_application(&state, &caller, &audit, id).await?;
     let items = state
         .store()
         .outcomes(&application.id)
@@ -441,17 +451,23 @@ pub(crate) async fn score_text(
     params: Arc<crate::credit::ScoringParams>,
     paths: u64,
     seed: u64,
-    max_assets: Option<usize>,
+    limits: Option<crate::api::Limits>,
 ) -> Result<(String, String), AppError> {
-    tokio::task::spawn_blocking(move || {
+    crate::api::compute("scoring", move || {
         let app = crate::credit::application::Application::from_json(&input)
             .map_err(AppError::Invalid)?;
         let count = app.pledged_assets.len();
-        if let Some(max_assets) = max_assets.filter(|max| count > *max) {
-            return Err(AppError::Invalid(crate::input::InputErrors::one(
-                &FieldPath::new("pledged_assets"),
-                format!("{count} assets: at most {max_assets} per application"),
-            )));
+        if let Some(limits) = limits {
+            if count > limits.max_assets {
+                return Err(AppError::Invalid(crate::input::InputErrors::one(
+                    &FieldPath::new("pledged_assets"),
+                    format!(
+                        "{count} assets: at most {} per application",
+                        limits.max_assets
+                    ),
+                )));
+            }
+            super::valuations::check_asset_paths(count, paths, "pledged_assets", &limits)?;
         }
         let settings = crate::credit::ScoreSettings {
             paths,
@@ -478,7 +494,6 @@ pub(crate) async fn score_text(
         Ok((output, decision))
     })
     .await
-    .map_err(|e| AppError::Internal(format!("scoring task: {e}")))?
 }
 
 /// `POST /v1/applications`: scores the application in the body (the input of `ipledge score`)
@@ -499,12 +514,13 @@ pub(crate) async fn score_text(
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    RawQuery(query): RawQuery,
+    audit: Audit,
+    RawQuery(raw_query): RawQuery,
     headers: HeaderMap,
     body: RawBody,
 ) -> Result<Response, AppError> {
     caller.require(&[Role::Bank, Role::Admin], "score applications")?;
-    let query: ScoreQuery = parse_query(query.as_deref())?;
+    let query: ScoreQuery = parse_query(raw_query.as_deref())?;
     let paths = super::valuations::checked_paths(query.paths, &state)?;
     let seed = query
         .seed
@@ -514,12 +530,14 @@ pub async fn create(
         &headers,
         caller.tenant(),
         "POST /v1/applications",
+        raw_query.as_deref(),
         &body.bytes,
     )?;
     if let Some(stored) = idempotency.lookup(state.store()).await? {
         return Ok(stored);
     }
     let input = body.text()?.to_string();
+    check_bank_id(&state, &caller, &audit, &input).await?;
     let started = std::time::Instant::now();
     let (output, decision) = score_text(
         input.clone(),
@@ -527,7 +545,7 @@ pub async fn create(
         state.scoring_params()?,
         paths,
         seed,
-        Some(state.limits().max_assets),
+        Some(state.limits().clone()),
     )
     .await?;
     metrics::histogram!("ipledge_scoring_seconds").record(started.elapsed().as_secs_f64());
@@ -545,9 +563,10 @@ pub async fn create(
     };
     let response_body = application_response(&record)?;
     let stored = idempotency.record(StatusCode::CREATED, &response_body);
+    let entry = audit.entry(&caller, Some(&record.id), StatusCode::CREATED.as_u16())?;
     let insert = state
         .store()
-        .insert_application(&record, stored.as_ref().map(|(k, r)| (k, r)))
+        .insert_application(&record, stored.as_ref().map(|(k, r)| (k, r)), Some(&entry))
         .await?;
     let mut fresh = json_response(StatusCode::CREATED, response_body);
     if let Ok(location) = format!("/v1/applications/{}", record.id).parse() {
@@ -556,6 +575,46 @@ pub async fn create(
             .insert(axum::http::header::LOCATION, location);
     }
     idempotency.respond(insert, fresh)
+}
+
+/// 403 (recorded in the audit trail) when the application's `bank_id` is not one the caller's
+/// tenant may file for: its own name or a bank id added with `ipledge keys create --bank-id`.
+/// Admin keys may file for any bank. A body that does not parse is left to the scorer's
+/// messages.
+async fn check_bank_id(
+    state: &AppState,
+    caller: &Caller,
+    audit: &Audit,
+    input: &str,
+) -> Result<(), AppError> {
+    #[derive(Deserialize)]
+    struct BankOnly {
+        bank_id: Option<String>,
+    }
+    if caller.0.role == Role::Admin {
+        return Ok(());
+    }
+    let Ok(BankOnly {
+        bank_id: Some(bank_id),
+    }) = serde_json::from_str::<BankOnly>(input)
+    else {
+        return Ok(());
+    };
+    let bank_id = bank_id.trim();
+    if bank_id.is_empty()
+        || state
+            .store()
+            .tenant_may_file_for(caller.tenant(), bank_id)
+            .await?
+    {
+        return Ok(());
+    }
+    let refusal = AppError::OtherTenant(format!(
+        "bank_id {bank_id:?} is not a bank of tenant {:?}; file under your own bank id, or \
+         have an operator add it with `ipledge keys create --bank-id`",
+        caller.tenant()
+    ));
+    Err(audit.refused(state, caller, None, refusal).await)
 }
 
 /// The answer of a replay.
@@ -630,9 +689,10 @@ pub async fn replay_record(
 pub async fn replay(
     State(state): State<AppState>,
     caller: Caller,
+    audit: Audit,
     Path(id): Path<String>,
 ) -> Result<Json<ReplayResponse>, AppError> {
     caller.require(&[Role::Bank, Role::Admin], "replay applications")?;
-    let record = visible_application(&state, &caller, id).await?;
+    let record = visible_application(&state, &caller, &audit, id).await?;
     Ok(Json(replay_record(&record, state.model()).await?))
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fund_jobs::{self, JOB_KEYS, JobKind, JobSpec};
 use super::{json_response, splice_object};
+use crate::api::audit::Audit;
 use crate::api::auth::Caller;
 use crate::api::body::{RawBody, parse_json, parse_query};
 use crate::api::idempotency::Idempotency;
@@ -135,20 +136,26 @@ fn scenario_toml(body: &RawBody) -> Result<(String, JobSpec), AppError> {
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
-    RawQuery(query): RawQuery,
+    audit: Audit,
+    RawQuery(raw_query): RawQuery,
     headers: HeaderMap,
     body: RawBody,
 ) -> Result<Response, AppError> {
     caller.require(&[Role::Bureau, Role::Admin], "run fund simulations")?;
-    let query: RunQuery = parse_query(query.as_deref())?;
+    let query: RunQuery = parse_query(raw_query.as_deref())?;
     let idempotency = Idempotency::from_request(
         &headers,
         caller.tenant(),
         "POST /v1/fund/simulations",
+        raw_query.as_deref(),
         &body.bytes,
     )?;
-    if let Some(stored) = idempotency.lookup(state.store()).await? {
-        return Ok(stored);
+    if let Some(stored) = idempotency.lookup_stored(state.store()).await? {
+        return resubmitted(&state, &caller, &audit, &idempotency, stored).await;
+    }
+    let active = state.store().active_jobs_of_key(&caller.0.key_id).await?;
+    if active >= state.limits().max_jobs_per_key {
+        return Err(AppError::QueueFull { active });
     }
     let (text, spec) = scenario_toml(&body)?;
     let scenario = Scenario::from_toml_str(&text, &NoFiles).map_err(AppError::Invalid)?;
@@ -196,6 +203,7 @@ pub async fn submit(
     })
     .await
     .map_err(|e| AppError::Internal(format!("job validation: {e}")))??;
+    check_cost(&state, &spec, &scenario, paths, total)?;
     let input = serde_json::to_string(&JobInput {
         scenario_toml: text.clone(),
         paths,
@@ -206,6 +214,7 @@ pub async fn submit(
     let job = JobRecord {
         id: new_id("job")?,
         tenant: caller.tenant().to_string(),
+        key_id: caller.0.key_id.clone(),
         kind: kind.stored().to_string(),
         status: JobStatus::Queued,
         progress_done: 0,
@@ -220,9 +229,10 @@ pub async fn submit(
     let id = job.id.clone();
     let body_json = job_body(&job)?;
     let record = idempotency.record(StatusCode::ACCEPTED, &body_json);
+    let entry = audit.entry(&caller, Some(&id), StatusCode::ACCEPTED.as_u16())?;
     let insert = state
         .store()
-        .insert_job(&job, record.as_ref().map(|(k, r)| (k, r)))
+        .insert_job(&job, record.as_ref().map(|(k, r)| (k, r)), Some(&entry))
         .await?;
     if insert == crate::store::Insert::Inserted {
         state.jobs().spawn(id.clone(), move |progress| {
@@ -234,6 +244,123 @@ pub async fn submit(
         fresh.headers_mut().insert(header::LOCATION, location);
     }
     idempotency.respond(insert, fresh)
+}
+
+/// The answer to a POST whose idempotency key was used before with the same request: the
+/// job as it is now. A job the server left `interrupted` (it stopped while the job was queued
+/// or running) is queued again under the same id, counted against the key's queue limit,
+/// and recorded in the audit trail.
+async fn resubmitted(
+    state: &AppState,
+    caller: &Caller,
+    audit: &Audit,
+    idempotency: &Idempotency,
+    stored: crate::store::StoredResponse,
+) -> Result<Response, AppError> {
+    #[derive(Deserialize)]
+    struct JobId {
+        id: String,
+    }
+    let Ok(JobId { id }) = serde_json::from_str::<JobId>(&stored.body) else {
+        return idempotency.replay(stored);
+    };
+    let Some(job) = state.store().job(&id, Some(caller.tenant())).await? else {
+        return idempotency.replay(stored);
+    };
+    if job.status != JobStatus::Interrupted {
+        let mut response = json_response(StatusCode::ACCEPTED, job_body(&job)?);
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+        return Ok(response);
+    }
+    let active = state.store().active_jobs_of_key(&caller.0.key_id).await?;
+    if active >= state.limits().max_jobs_per_key {
+        return Err(AppError::QueueFull { active });
+    }
+    let input: JobInput = serde_json::from_str(&job.input)
+        .map_err(|e| AppError::Internal(format!("job {id} input: {e}")))?;
+    let scenario = Scenario::from_toml_str(&input.scenario_toml, &NoFiles)
+        .map_err(|e| AppError::Internal(format!("job {id} scenario no longer reads: {e}")))?;
+    let model = FundModel::from_model(state.model())
+        .map_err(|e| AppError::Internal(format!("server model [fund] section: {e}")))?;
+    if state.store().requeue_interrupted_job(&id).await? {
+        state
+            .store()
+            .record_audit(&audit.entry(caller, Some(&id), StatusCode::ACCEPTED.as_u16())?)
+            .await?;
+        let JobInput {
+            scenario_toml,
+            paths,
+            seed,
+            spec,
+        } = input;
+        state.jobs().spawn(id.clone(), move |progress| {
+            fund_jobs::run(
+                &spec,
+                &scenario_toml,
+                &scenario,
+                model,
+                paths,
+                seed,
+                progress,
+            )
+        });
+    }
+    let job = visible_job(state, caller, audit, id).await?;
+    let mut response = json_response(StatusCode::ACCEPTED, job_body(&job)?);
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    Ok(response)
+}
+
+/// The job's cost bounds, checked before anything is queued or allocated (422 naming the
+/// field to change): its work in loan-months × path evaluations, and the worst-case memory
+/// of the default events a decision tool keeps.
+fn check_cost(
+    state: &AppState,
+    spec: &JobSpec,
+    scenario: &Scenario,
+    paths: u64,
+    evaluations: u64,
+) -> Result<(), AppError> {
+    let limits = state.limits();
+    let loan_months = scenario.loan_months();
+    let work = u128::from(evaluations) * u128::from(loan_months);
+    if work > u128::from(limits.max_job_work) {
+        return Err(AppError::Invalid(InputErrors::one(
+            &FieldPath::new("paths"),
+            format!(
+                "the job would simulate {:.3e} loan-months ({} loans × {} months × \
+                 {evaluations} path evaluations), above this server's limit of {:.3e}: use \
+                 fewer paths, a smaller book or a shorter horizon",
+                work as f64,
+                scenario.loan_count(),
+                scenario.horizon_years * 12,
+                limits.max_job_work as f64,
+            ),
+        )));
+    }
+    let copies = fund_jobs::kept_copies(spec);
+    if copies > 0 {
+        let bytes = crate::fund::kept_draw_bound(scenario, paths.saturating_mul(copies));
+        if bytes > limits.max_job_draw_bytes {
+            return Err(AppError::Invalid(InputErrors::one(
+                &FieldPath::new("paths"),
+                format!(
+                    "a {} job keeps its default events: up to {} MiB for {} loans × {copies} \
+                     book copies × {paths} paths, above this server's limit of {} MiB; use \
+                     fewer paths or a smaller book",
+                    spec.kind().stored(),
+                    bytes >> 20,
+                    scenario.loan_count(),
+                    limits.max_job_draw_bytes >> 20,
+                ),
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Progress of a job in work units: Monte Carlo paths for a simulation, path evaluations
@@ -326,12 +453,26 @@ fn job_body(job: &JobRecord) -> Result<String, AppError> {
 }
 
 /// The caller's job `id` (404 for another tenant's).
-async fn visible_job(state: &AppState, caller: &Caller, id: String) -> Result<JobRecord, AppError> {
-    state
-        .store()
-        .job(&id, caller.visible_tenant())
-        .await?
-        .ok_or(AppError::NotFound { what: "job", id })
+/// The job `id` as `caller` may see it: another tenant's id is 404 like a missing one, and
+/// the attempt is recorded in the audit trail.
+async fn visible_job(
+    state: &AppState,
+    caller: &Caller,
+    audit: &Audit,
+    id: String,
+) -> Result<JobRecord, AppError> {
+    let id = super::checked_id("job", id)?;
+    match state.store().job(&id, None).await? {
+        Some(job) if caller.visible_tenant().is_none_or(|t| t == job.tenant) => Ok(job),
+        Some(_) => {
+            let refusal = AppError::NotFound {
+                what: "job",
+                id: id.clone(),
+            };
+            Err(audit.refused(state, caller, Some(&id), refusal).await)
+        }
+        None => Err(AppError::NotFound { what: "job", id }),
+    }
 }
 
 /// `GET /v1/fund/simulations/{id}`: status, progress and result of a job.
@@ -346,10 +487,11 @@ async fn visible_job(state: &AppState, caller: &Caller, id: String) -> Result<Jo
 pub async fn get_job(
     State(state): State<AppState>,
     caller: Caller,
+    audit: Audit,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     caller.require(&[Role::Bureau, Role::Admin], "read fund simulations")?;
-    let job = visible_job(&state, &caller, id).await?;
+    let job = visible_job(&state, &caller, &audit, id).await?;
     Ok(json_response(StatusCode::OK, job_body(&job)?))
 }
 
@@ -392,17 +534,11 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     caller.require(&[Role::Bureau, Role::Admin], "read fund simulations")?;
     let query: ListQuery = parse_query(query.as_deref())?;
-    let max = state.limits().max_page;
-    let limit = query.limit.unwrap_or(20.min(max));
-    if limit == 0 || limit > max {
-        return Err(AppError::Invalid(InputErrors::one(
-            &FieldPath::new("query.limit"),
-            format!("must be between 1 and {max}"),
-        )));
-    }
+    let limit = super::page_limit(&state, query.limit)?;
+    let cursor = super::checked_cursor(query.cursor.as_deref())?;
     let records = state
         .store()
-        .jobs(caller.visible_tenant(), query.cursor.as_deref(), limit)
+        .jobs(caller.visible_tenant(), cursor, limit)
         .await?;
     let next_cursor = if records.len() == limit as usize {
         records.last().map(|r| r.id.clone())
@@ -435,15 +571,21 @@ pub async fn list(
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
+    audit: Audit,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     caller.require(&[Role::Bureau, Role::Admin], "cancel fund simulations")?;
-    let job = visible_job(&state, &caller, id.clone()).await?;
+    let job = visible_job(&state, &caller, &audit, id.clone()).await?;
     if matches!(job.status, JobStatus::Queued | JobStatus::Running) {
-        state.store().cancel_job(&id).await?;
+        let entry = audit.entry(&caller, Some(&id), StatusCode::OK.as_u16())?;
+        if state.store().cancel_job(&id, Some(&entry)).await? {
+            // Stop the computation now if this server runs it (another server sees the
+            // cancellation at its next progress write).
+            state.jobs().stop(&id);
+        }
     }
     // Read again: the job may have ended between the read and the update.
-    let job = visible_job(&state, &caller, id).await?;
+    let job = visible_job(&state, &caller, &audit, id).await?;
     if job.status != JobStatus::Cancelled {
         return Err(AppError::Conflict(format!(
             "job {} already ended ({}); only a queued or running job can be cancelled",
@@ -480,6 +622,7 @@ pub struct ReportQuery {
 pub async fn report(
     State(state): State<AppState>,
     caller: Caller,
+    audit: Audit,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
@@ -494,7 +637,7 @@ pub async fn report(
             ))
         })?,
     };
-    let job = visible_job(&state, &caller, id).await?;
+    let job = visible_job(&state, &caller, &audit, id).await?;
     let (JobStatus::Succeeded, Some(result)) = (job.status, job.result) else {
         return Err(AppError::Conflict(format!(
             "job {} is {}: a report exists once it has succeeded",

@@ -496,6 +496,26 @@ pub fn validate(
     }
 }
 
+/// How many copies of the book a job keeps the default events of (0: a simulation keeps
+/// none). Called after [`validate`] accepted the spec.
+pub fn kept_copies(spec: &JobSpec) -> u64 {
+    match spec.kind() {
+        JobKind::Simulate => 0,
+        JobKind::Size | JobKind::Compare => 1,
+        JobKind::Capacity => spec.capacity.as_ref().map_or(1, |job| {
+            capacity_settings(job).max_multiple.ceil().max(1.0) as u64
+        }),
+        JobKind::Optimise => spec.optimise.as_ref().map_or(1, |job| {
+            let vary: Vec<Vary> = job
+                .vary
+                .iter()
+                .filter_map(|a| Vary::parse(a).ok())
+                .collect();
+            optimise::max_multiple(&vary).ceil().max(1.0) as u64
+        }),
+    }
+}
+
 fn serialise<T: Serialize>(result: &T) -> JobOutcome {
     serde_json::to_string(result).map_err(|e| {
         tracing::error!(error = %e, "serialise fund job result");

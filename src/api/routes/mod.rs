@@ -36,6 +36,45 @@ pub fn router() -> Router<AppState> {
             get(fund::get_job).delete(fund::cancel),
         )
         .route("/v1/fund/simulations/{id}/report", get(fund::report))
+        .route("/v1/audit", get(super::audit::list))
+}
+
+/// The page size a list query asks for: 20 (or the server's maximum, if smaller) when
+/// absent; 422 `query.limit` outside 1..=maximum.
+pub(crate) fn page_limit(state: &AppState, asked: Option<u32>) -> Result<u32, super::AppError> {
+    let max = state.limits().max_page;
+    let limit = asked.unwrap_or(20.min(max));
+    if limit == 0 || limit > max {
+        return Err(super::AppError::Invalid(crate::input::InputErrors::one(
+            &crate::input::FieldPath::new("query.limit"),
+            format!("must be between 1 and {max}"),
+        )));
+    }
+    Ok(limit)
+}
+
+/// A list cursor: the id of the last item of the previous page (422 `query.cursor` for
+/// anything else, so a hostile cursor never reaches the database).
+pub(crate) fn checked_cursor(cursor: Option<&str>) -> Result<Option<&str>, super::AppError> {
+    match cursor {
+        Some(c) if !crate::store::is_id(c) => {
+            Err(super::AppError::Invalid(crate::input::InputErrors::one(
+                &crate::input::FieldPath::new("query.cursor"),
+                "not a cursor: pass the next_cursor of the previous page",
+            )))
+        }
+        other => Ok(other),
+    }
+}
+
+/// A resource id from the path: anything not shaped like one of our ids is 404 at once
+/// (the same answer on every backend; PostgreSQL refuses a NUL byte in text).
+pub(crate) fn checked_id(what: &'static str, id: String) -> Result<String, super::AppError> {
+    if crate::store::is_id(&id) {
+        Ok(id)
+    } else {
+        Err(super::AppError::NotFound { what, id })
+    }
 }
 
 /// A JSON object's text with members added, without parsing the object: stored engine output

@@ -53,6 +53,27 @@ pub(crate) fn check_asset_count(count: usize, at: &str, state: &AppState) -> Res
     Ok(())
 }
 
+/// 422 at `at` when `count` assets × `paths` exceed the server's work bound for one request.
+pub(crate) fn check_asset_paths(
+    count: usize,
+    paths: u64,
+    at: &str,
+    limits: &crate::api::Limits,
+) -> Result<(), AppError> {
+    let max = limits.max_asset_paths;
+    let work = (count as u64).saturating_mul(paths);
+    if work > max {
+        return Err(AppError::Invalid(InputErrors::one(
+            &FieldPath::new(at),
+            format!(
+                "{count} assets × {paths} paths = {work} asset-paths, above this server's \
+                 limit of {max} per request: use fewer paths"
+            ),
+        )));
+    }
+    Ok(())
+}
+
 /// A valuation error caused by the input (422) or by the server (500).
 pub(crate) fn valuation_error(e: ValuationError) -> AppError {
     match e {
@@ -107,12 +128,12 @@ pub async fn value(
     };
     let model = state.model().clone();
     let params = state.scoring_params()?;
-    let result = tokio::task::spawn_blocking(move || {
+    check_asset_paths(assets.len(), paths, "assets", state.limits())?;
+    let result = crate::api::compute("valuation", move || {
         valuation::value_portfolio(&assets, &params.valuation, &model, &settings)
             .map_err(valuation_error)
     })
-    .await
-    .map_err(|e| AppError::Internal(format!("valuation task: {e}")))??;
+    .await?;
     let output = serde_json::to_string(&result)
         .map_err(|e| AppError::Internal(format!("serialise valuation: {e}")))?;
     let id = new_id("val").map_err(|e| AppError::Internal(e.to_string()))?;
