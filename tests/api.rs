@@ -6,6 +6,8 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+mod support;
+
 use ipledge::api::{AppState, Limits, app};
 use ipledge::model::Model;
 use ipledge::store::{ApplicationRecord, JobRecord, JobStatus, Role, Store, new_id, now_rfc3339};
@@ -13,6 +15,8 @@ use ipledge::store::{ApplicationRecord, JobRecord, JobStatus, Role, Store, new_i
 struct Fixture {
     app: Router,
     store: Store,
+    /// The database the store runs on (SQLite file or PostgreSQL schema).
+    url: String,
     bank_a: String,
     bank_b: String,
     bureau: String,
@@ -22,9 +26,18 @@ struct Fixture {
 
 async fn fixture_with(limits: Limits) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("api.db").display());
+    let url = support::api_database_url(dir.path()).await;
     let store = Store::connect(&url).await.unwrap();
     let bank_a = store.create_key("bank-a", Role::Bank).await.unwrap().secret;
+    // Bank A files the shipped sample applications (their `bank_id`s are its branches).
+    for bank_id in [
+        "bank-chengdu-01",
+        "bank-zhongshan-04",
+        "bank-wuhan-03",
+        "bank-guangzhou-02",
+    ] {
+        store.add_bank_id("bank-a", bank_id).await.unwrap();
+    }
     let bank_b = store.create_key("bank-b", Role::Bank).await.unwrap().secret;
     let bureau = store
         .create_key("bureau", Role::Bureau)
@@ -36,6 +49,7 @@ async fn fixture_with(limits: Limits) -> Fixture {
     Fixture {
         app: app(state),
         store,
+        url,
         bank_a,
         bank_b,
         bureau,
@@ -755,9 +769,8 @@ async fn applications_are_scored_stored_idempotent_and_replayable() {
     assert_problem(&rp, StatusCode::NOT_FOUND);
 
     // The CLI replays from the database file too.
-    let db = format!("sqlite://{}", f._dir.path().join("api.db").display());
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipledge"))
-        .args(["replay", &id, "--database-url", &db])
+        .args(["replay", &id, "--database-url", &f.url])
         .output()
         .unwrap();
     assert_eq!(
@@ -815,4 +828,213 @@ async fn bad_applications_are_422_with_field_paths_and_banks_only() {
     )
     .await;
     assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn requests_without_a_good_key_are_limited_per_address_before_authentication() {
+    let f = fixture_with(Limits {
+        address_rate_per_second: 0.5,
+        address_rate_burst: 3,
+        ..Limits::default()
+    })
+    .await;
+    for _ in 0..3 {
+        let r = call(&f.app, get("/v1/applications", Some("not-a-key"))).await;
+        assert_problem(&r, StatusCode::UNAUTHORIZED);
+    }
+    let r = call(&f.app, get("/v1/applications", Some("not-a-key"))).await;
+    assert_problem(&r, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers.contains_key(header::RETRY_AFTER));
+    // The address is limited whatever the key.
+    let r = call(&f.app, get("/v1/applications", Some(&f.bank_a))).await;
+    assert_problem(&r, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn the_auth_scheme_is_case_insensitive() {
+    let f = fixture().await;
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let req = Request::get("/v1/applications")
+            .header(header::AUTHORIZATION, format!("{scheme} {}", f.bank_a))
+            .body(Body::empty())
+            .unwrap();
+        let r = call(&f.app, req).await;
+        assert_eq!(r.status, StatusCode::OK, "{scheme}: {}", r.text);
+    }
+    let req = Request::get("/v1/applications")
+        .header(header::AUTHORIZATION, format!("Basic {}", f.bank_a))
+        .body(Body::empty())
+        .unwrap();
+    assert_problem(&call(&f.app, req).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn hostile_ids_and_cursors_are_404_and_422_on_every_backend() {
+    let f = fixture().await;
+    let mine = stored_application(&f.store, "bank-a", "approve").await;
+    for id in [
+        "%00",
+        "app_%00",
+        &format!("{mine}%00"),
+        "app_%27%3B--",
+        "%E2%80%AE",
+    ] {
+        for uri in [
+            format!("/v1/applications/{id}"),
+            format!("/v1/applications/{id}/outcomes"),
+        ] {
+            let r = call(&f.app, get(&uri, Some(&f.bank_a))).await;
+            assert_problem(&r, StatusCode::NOT_FOUND);
+        }
+        let r = call(
+            &f.app,
+            post(
+                &format!("/v1/applications/{id}/outcome"),
+                &f.bank_a,
+                r#"{"status":"repaid","repaid":"1.00","defaulted":"0","recovered":"0"}"#,
+                None,
+            ),
+        )
+        .await;
+        assert_problem(&r, StatusCode::NOT_FOUND);
+        for uri in [
+            format!("/v1/fund/simulations/{id}"),
+            format!("/v1/fund/simulations/{id}/report"),
+        ] {
+            let r = call(&f.app, get(&uri, Some(&f.bureau))).await;
+            assert_problem(&r, StatusCode::NOT_FOUND);
+        }
+    }
+    for uri in [
+        "/v1/applications?cursor=%00",
+        "/v1/fund/simulations?cursor=app_%00",
+        "/v1/audit?cursor=%00x",
+    ] {
+        let key = if uri.contains("fund") {
+            &f.bureau
+        } else if uri.contains("audit") {
+            &f.admin
+        } else {
+            &f.bank_a
+        };
+        let r = call(&f.app, get(uri, Some(key))).await;
+        assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_paths(&r), ["query.cursor"], "{uri}: {}", r.text);
+    }
+    // A NUL inside a JSON string reaches the store escaped, never raw.
+    let r = call(
+        &f.app,
+        post(
+            "/v1/applications",
+            &f.bank_a,
+            r#"{"bank_id":"bank-a\u0000"}"#,
+            None,
+        ),
+    )
+    .await;
+    assert!(r.status.is_client_error(), "{}", r.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_with_trailing_data_are_refused() {
+    let f = fixture().await;
+    let app = std::fs::read_to_string("scenarios/applications/approve.json").unwrap();
+    let outcome = r#"{"status":"repaid","repaid":"1.00","defaulted":"0","recovered":"0"}"#;
+    let mine = stored_application(&f.store, "bank-a", "approve").await;
+    for (uri, doc) in [
+        (
+            "/v1/applications?paths=1000".to_string(),
+            app.trim().to_string(),
+        ),
+        (
+            format!("/v1/applications/{mine}/outcome"),
+            outcome.to_string(),
+        ),
+    ] {
+        for bad in [
+            format!("{doc}xx"),
+            format!("{doc}{doc}"),
+            format!("{doc} []"),
+        ] {
+            let r = call(&f.app, post(&uri, &f.bank_a, bad, None)).await;
+            assert!(
+                r.status == StatusCode::BAD_REQUEST || r.status == StatusCode::UNPROCESSABLE_ENTITY,
+                "{uri}: {} {}",
+                r.status,
+                r.text
+            );
+            assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
+        }
+        let r = call(&f.app, post(&uri, &f.bank_a, format!("{doc}\n  "), None)).await;
+        assert!(r.status.is_success(), "{uri}: {}", r.text);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_and_refusals_are_in_the_audit_trail_and_bank_ids_are_checked() {
+    let f = fixture().await;
+    let app = std::fs::read_to_string("scenarios/applications/approve.json").unwrap();
+    // A write.
+    let r = call(
+        &f.app,
+        post("/v1/applications?paths=1000", &f.bank_a, app.clone(), None),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    // Bank B reads bank A's application: 404, recorded.
+    let r = call(
+        &f.app,
+        get(&format!("/v1/applications/{id}"), Some(&f.bank_b)),
+    )
+    .await;
+    assert_problem(&r, StatusCode::NOT_FOUND);
+    // Bank B files under bank A's branch: 403, recorded, nothing stored.
+    let r = call(
+        &f.app,
+        post("/v1/applications?paths=1000", &f.bank_b, app.clone(), None),
+    )
+    .await;
+    assert_problem(&r, StatusCode::FORBIDDEN);
+    assert!(r.text.contains("bank-chengdu-01"), "{}", r.text);
+    // Only admins read the trail.
+    for key in [&f.bank_a, &f.bureau] {
+        let r = call(&f.app, get("/v1/audit", Some(key))).await;
+        assert_problem(&r, StatusCode::FORBIDDEN);
+    }
+    let r = call(&f.app, get("/v1/audit?limit=100", Some(&f.admin))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let items = r.body["items"].as_array().unwrap();
+    let row = |route: &str, status: u64| {
+        items
+            .iter()
+            .find(|e| e["route"] == route && e["status"] == status)
+            .unwrap_or_else(|| panic!("no {route} {status} in {}", r.text))
+    };
+    let created = row("/v1/applications", 201);
+    assert_eq!(created["tenant"], "bank-a");
+    assert_eq!(created["role"], "bank");
+    assert_eq!(created["method"], "POST");
+    assert_eq!(created["resource_id"], id.as_str());
+    assert!(created["key_id"].as_str().unwrap().starts_with("key_"));
+    assert!(!created["request_id"].as_str().unwrap().is_empty());
+    let peek = row("/v1/applications/{id}", 404);
+    assert_eq!(peek["tenant"], "bank-b");
+    assert_eq!(peek["resource_id"], id.as_str());
+    let filed = row("/v1/applications", 403);
+    assert_eq!(filed["tenant"], "bank-b");
+    // Reads of one's own are not writes: not in the trail.
+    assert_eq!(items.len(), 3, "{}", r.text);
+    // Pages.
+    let r = call(&f.app, get("/v1/audit?limit=2", Some(&f.admin))).await;
+    let cursor = r.body["next_cursor"].as_str().unwrap().to_string();
+    let r = call(
+        &f.app,
+        get(
+            &format!("/v1/audit?limit=2&cursor={cursor}"),
+            Some(&f.admin),
+        ),
+    )
+    .await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.text);
 }

@@ -7,6 +7,8 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+mod support;
+
 use ipledge::api::{AppState, Limits, app};
 use ipledge::model::Model;
 use ipledge::store::{JobRecord, JobStatus, Role, Store, new_id, now_rfc3339};
@@ -23,7 +25,7 @@ struct Fixture {
 
 async fn fixture_with(limits: Limits) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("api.db").display());
+    let url = support::api_database_url(dir.path()).await;
     let store = Store::connect(&url).await.unwrap();
     let bureau = store
         .create_key("bureau", Role::Bureau)
@@ -719,4 +721,286 @@ async fn the_openapi_example_of_a_job_request_is_accepted() {
     .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
     assert_eq!(r.body["job"], "optimise");
+}
+
+/// A job that takes minutes unless stopped: 10,000 five-year loans at 200,000 paths (within
+/// every cost bound of the default limits).
+fn heavy() -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/bench-10k.toml"
+    ))
+    .unwrap();
+    let mut doc: Value =
+        serde_json::to_value(toml::from_str::<toml::Value>(&text).unwrap()).unwrap();
+    doc["scenario"]["paths"] = json!(200_000);
+    doc
+}
+
+async fn submit_as(f: &Fixture, key: &str, body: &Value) -> Reply {
+    call(&f.app, post_json("/v1/fund/simulations", key, body)).await
+}
+
+async fn status_of(f: &Fixture, id: &str) -> Reply {
+    call(
+        &f.app,
+        get(&format!("/v1/fund/simulations/{id}"), &f.bureau),
+    )
+    .await
+}
+
+async fn wait_until(f: &Fixture, id: &str, wanted: &str, within: std::time::Duration) -> Reply {
+    let start = std::time::Instant::now();
+    loop {
+        let r = status_of(f, id).await;
+        if r.body["status"] == wanted {
+            return r;
+        }
+        assert!(
+            start.elapsed() < within,
+            "job {id} not {wanted} after {within:?}: {}",
+            r.text
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_stops_a_running_job_and_frees_its_worker() {
+    let f = fixture().await;
+    let r = submit_as(&f, &f.bureau, &heavy()).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    wait_until(&f, &id, "running", std::time::Duration::from_secs(30)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r = call(
+        &f.app,
+        delete(&format!("/v1/fund/simulations/{id}"), &f.bureau),
+    )
+    .await;
+    assert_eq!(r.body["status"], "cancelled", "{}", r.text);
+    // The only worker is free again within seconds: a small job queued behind it succeeds
+    // (it would wait minutes for the heavy one to run to its end).
+    let start = std::time::Instant::now();
+    let small = submit(&f, &small_with(json!({}))).await;
+    let done = wait_until(&f, &small, "succeeded", std::time::Duration::from_secs(60)).await;
+    assert!(done.body["result"].is_object());
+    assert!(start.elapsed() < std::time::Duration::from_secs(60));
+    assert_eq!(f.state.jobs().held_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_past_its_time_limit_is_stopped_and_fails_saying_so() {
+    let f = fixture_with(Limits {
+        job_time_limit: std::time::Duration::from_secs(1),
+        ..Limits::default()
+    })
+    .await;
+    let r = submit_as(&f, &f.bureau, &heavy()).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let r = wait_until(&f, &id, "failed", std::time::Duration::from_secs(30)).await;
+    assert!(
+        r.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("time limit of 1 s"),
+        "{}",
+        r.text
+    );
+    assert!(r.body.get("result").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_may_have_only_so_many_jobs_queued_or_running() {
+    let f = fixture_with(Limits {
+        max_jobs_per_key: 2,
+        ..Limits::default()
+    })
+    .await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let r = submit_as(&f, &f.bureau, &heavy()).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        ids.push(r.body["id"].as_str().unwrap().to_string());
+    }
+    let r = submit_as(&f, &f.bureau, &heavy()).await;
+    assert_problem(&r, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.body["type"], "/problems/queue-full");
+    assert!(r.headers.contains_key(header::RETRY_AFTER));
+    // Another key has its own allowance.
+    let r = submit_as(&f, &f.other_bureau, &small_with(json!({}))).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let theirs = r.body["id"].as_str().unwrap().to_string();
+    // Cancelling one makes room.
+    let r = call(
+        &f.app,
+        delete(&format!("/v1/fund/simulations/{}", ids[1]), &f.bureau),
+    )
+    .await;
+    assert_eq!(r.body["status"], "cancelled", "{}", r.text);
+    let r = submit_as(&f, &f.bureau, &small_with(json!({}))).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let last = r.body["id"].as_str().unwrap().to_string();
+    for id in [&ids[0], &last] {
+        call(
+            &f.app,
+            delete(&format!("/v1/fund/simulations/{id}"), &f.bureau),
+        )
+        .await;
+    }
+    call(
+        &f.app,
+        delete(&format!("/v1/fund/simulations/{theirs}"), &f.other_bureau),
+    )
+    .await;
+    assert_eq!(
+        f.state
+            .jobs()
+            .shutdown(std::time::Duration::from_secs(30))
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn hostile_books_and_work_are_refused_before_anything_is_allocated() {
+    let f = fixture().await;
+    // 30 cohorts of 10 million loans each: every cohort passes on its own.
+    let mut doc = small_with(json!({}));
+    let cohort = doc["book"]["cohort"][0].clone();
+    let mut cohorts = Vec::new();
+    for _ in 0..30 {
+        let mut c = cohort.clone();
+        c["count"] = json!(10_000_000);
+        cohorts.push(c);
+    }
+    doc["book"]["cohort"] = json!(cohorts);
+    let r = submit_as(&f, &f.bureau, &doc).await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_paths(&r).contains(&"book".to_string()), "{}", r.text);
+
+    // One cohort growing tenfold a year for 50 years.
+    let mut doc = small_with(json!({}));
+    doc["scenario"]["horizon_years"] = json!(50);
+    doc["book"]["cohort"] = json!([cohort.clone()]);
+    doc["book"]["growth"] = json!({"annual_growth": 10});
+    let r = submit_as(&f, &f.bureau, &doc).await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        error_paths(&r).contains(&"book.growth.annual_growth".to_string()),
+        "{}",
+        r.text
+    );
+
+    // A legal book at a legal path count whose product is too much work.
+    let mut doc = heavy();
+    doc["scenario"]["horizon_years"] = json!(50);
+    let r = call(
+        &f.app,
+        post_json("/v1/fund/simulations?paths=1000000", &f.bureau, &doc),
+    )
+    .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_paths(&r).contains(&"paths".to_string()), "{}", r.text);
+    assert!(r.text.contains("loan-months"), "{}", r.text);
+
+    // A decision tool whose kept draws could outgrow memory.
+    let mut doc = heavy();
+    doc["job"] = json!("size");
+    doc["size"] = json!({"max_shortfall_prob": 0.05});
+    let r = call(
+        &f.app,
+        post_json("/v1/fund/simulations?paths=100000", &f.bureau, &doc),
+    )
+    .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("MiB"), "{}", r.text);
+    // Nothing was queued.
+    let r = call(&f.app, get("/v1/fund/simulations", &f.bureau)).await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 0, "{}", r.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idempotency_fingerprint_covers_the_query() {
+    let f = fixture().await;
+    let body = small_with(json!({}));
+    let with_key = |paths: u64| {
+        Request::post(format!("/v1/fund/simulations?paths={paths}"))
+            .header(header::AUTHORIZATION, format!("Bearer {}", f.bureau))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", "retry-1")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let first = call(&f.app, with_key(300)).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.text);
+    let again = call(&f.app, with_key(300)).await;
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.text);
+    assert_eq!(again.body["id"], first.body["id"]);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    let other = call(&f.app, with_key(600)).await;
+    assert_problem(&other, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(other.body["type"], "/problems/idempotency-key-reused");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_server_interrupts_its_jobs_and_they_can_be_resubmitted() {
+    let f = fixture().await;
+    let body = heavy().to_string();
+    let with_key = |app: Router| {
+        let req = Request::post("/v1/fund/simulations")
+            .header(header::AUTHORIZATION, format!("Bearer {}", f.bureau))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", "nightly-run")
+            .body(Body::from(body.clone()))
+            .unwrap();
+        async move { call(&app, req).await }
+    };
+    let first = with_key(f.app.clone()).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.text);
+    let id = first.body["id"].as_str().unwrap().to_string();
+    wait_until(&f, &id, "running", std::time::Duration::from_secs(30)).await;
+    // What SIGTERM does: the running job stops within seconds and is marked interrupted.
+    let start = std::time::Instant::now();
+    assert_eq!(
+        f.state
+            .jobs()
+            .shutdown(std::time::Duration::from_secs(10))
+            .await,
+        0
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    let r = status_of(&f, &id).await;
+    assert_eq!(r.body["status"], "interrupted", "{}", r.text);
+
+    // The next server on the same database takes the same request again.
+    let state = AppState::new(
+        f.store.clone(),
+        Model::embedded_default(),
+        Limits::default(),
+    );
+    let restarted = app(state.clone());
+    let again = with_key(restarted.clone()).await;
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.text);
+    assert_eq!(again.body["id"], id.as_str());
+    assert!(
+        ["queued", "running"].contains(&again.body["status"].as_str().unwrap()),
+        "{}",
+        again.text
+    );
+    assert!(again.body.get("finished_at").is_none(), "{}", again.text);
+    let r = call(
+        &restarted,
+        delete(&format!("/v1/fund/simulations/{id}"), &f.bureau),
+    )
+    .await;
+    assert_eq!(r.body["status"], "cancelled", "{}", r.text);
+    assert_eq!(
+        state
+            .jobs()
+            .shutdown(std::time::Duration::from_secs(30))
+            .await,
+        0
+    );
 }

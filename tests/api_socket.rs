@@ -19,7 +19,11 @@ struct Server {
 
 impl Server {
     fn start(database_url: &str, extra: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
+        Server::spawn(&mut Command::new(BIN), database_url, extra)
+    }
+
+    fn spawn(command: &mut Command, database_url: &str, extra: &[&str]) -> Server {
+        let mut child = command
             .args([
                 "serve",
                 "--addr",
@@ -47,6 +51,22 @@ impl Server {
         // Keep draining stderr so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         Server { child, addr }
+    }
+
+    /// Starts the server with its address space limited to `limit_mib` (bash `ulimit -v`):
+    /// an input that made it allocate without bound would kill it.
+    fn start_limited(database_url: &str, extra: &[&str], limit_mib: u64) -> Server {
+        Server::spawn(
+            Command::new("bash")
+                .args([
+                    "-c",
+                    &format!("ulimit -v {}; exec \"$0\" \"$@\"", limit_mib * 1024),
+                    BIN,
+                ])
+                .env("MALLOC_ARENA_MAX", "2"),
+            database_url,
+            extra,
+        )
     }
 
     fn kill9(mut self) {
@@ -348,4 +368,173 @@ fn sigterm_shuts_down_gracefully() {
     assert!(status.success());
     let exit = server.child.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
+}
+
+/// `ipledge keys create` for a bureau and a bank on `url`; (bureau secret, bank secret).
+fn bureau_and_bank(url: &str) -> (String, String) {
+    (
+        create_key(url, "bureau", "bureau").0,
+        create_key(url, "bank-a", "bank").0,
+    )
+}
+
+/// The bench book as a JSON scenario with `paths` paths.
+fn bench_json(paths: u64) -> Value {
+    let text = std::fs::read_to_string("scenarios/bench-10k.toml").unwrap();
+    let mut doc: Value =
+        serde_json::to_value(toml::from_str::<toml::Value>(&text).unwrap()).unwrap();
+    doc["scenario"]["paths"] = serde_json::json!(paths);
+    doc
+}
+
+#[test]
+fn hostile_requests_leave_a_memory_limited_server_standing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let (bureau, bank) = bureau_and_bank(&url);
+    let server = Server::start_limited(&url, &["--max-asset-paths", "500000"], 3 * 1024);
+    // 30 cohorts × 10 M loans (the 6 GB allocation that used to abort the process).
+    let mut doc = bench_json(1000);
+    let cohort = doc["book"]["cohort"][0].clone();
+    let mut cohorts = Vec::new();
+    for _ in 0..30 {
+        let mut c = cohort.clone();
+        c["count"] = serde_json::json!(10_000_000);
+        cohorts.push(c);
+    }
+    doc["book"]["cohort"] = Value::Array(cohorts);
+    let r = server.request(
+        "POST",
+        "/v1/fund/simulations",
+        Some(&bureau),
+        Some(&doc.to_string()),
+    );
+    r.assert_problem(422);
+    // One cohort growing tenfold a year.
+    let mut doc = bench_json(1000);
+    doc["scenario"]["horizon_years"] = serde_json::json!(50);
+    doc["book"]["growth"] = serde_json::json!({"annual_growth": 10});
+    let r = server.request(
+        "POST",
+        "/v1/fund/simulations",
+        Some(&bureau),
+        Some(&doc.to_string()),
+    );
+    r.assert_problem(422);
+    // 10,000 loans × 50 years × 1 M paths.
+    let mut doc = bench_json(1_000_000);
+    doc["scenario"]["horizon_years"] = serde_json::json!(50);
+    let r = server.request(
+        "POST",
+        "/v1/fund/simulations",
+        Some(&bureau),
+        Some(&doc.to_string()),
+    );
+    r.assert_problem(422);
+    // A size job keeping 1 M paths of draws.
+    let mut doc = bench_json(1_000_000);
+    doc["job"] = serde_json::json!("size");
+    doc["size"] = serde_json::json!({"max_shortfall_prob": 0.05});
+    let r = server.request(
+        "POST",
+        "/v1/fund/simulations",
+        Some(&bureau),
+        Some(&doc.to_string()),
+    );
+    r.assert_problem(422);
+    // 10 assets (allowed) at the largest path count (allowed): more work than the server
+    // takes in one request (started with --max-asset-paths 500000).
+    let assets = std::fs::read_to_string("scenarios/samples/next-gen-it-10.json").unwrap();
+    let r = server.request(
+        "POST",
+        "/v1/valuations?paths=100000",
+        Some(&bank),
+        Some(&assets),
+    );
+    r.assert_problem(422);
+    assert!(r.text.contains("asset-paths"), "{}", r.text);
+    // A body with trailing data.
+    let r = server.request("POST", "/v1/fund/simulations", Some(&bureau), Some("{}xx"));
+    assert!(r.status == 400 || r.status == 422, "{}", r.text);
+    // Still standing.
+    let r = server.request("GET", "/healthz", None, None);
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[test]
+fn sigterm_stops_a_running_job_within_seconds_and_marks_it_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let (bureau, _) = bureau_and_bank(&url);
+    let mut server = Server::start(&url, &[]);
+    let r = server.request(
+        "POST",
+        "/v1/fund/simulations",
+        Some(&bureau),
+        Some(&bench_json(200_000).to_string()),
+    );
+    assert_eq!(r.status, 202, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let path = format!("/v1/fund/simulations/{id}");
+    for _ in 0..600 {
+        if server.request("GET", &path, Some(&bureau), None).body["status"] == "running" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let start = std::time::Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = server.child.wait().unwrap();
+    let took = start.elapsed();
+    assert!(exit.success(), "{exit:?}");
+    assert!(took < Duration::from_secs(10), "stopping took {took:?}");
+    let server = Server::start(&url, &[]);
+    let r = server.request("GET", &path, Some(&bureau), None);
+    assert_eq!(r.body["status"], "interrupted", "{}", r.text);
+}
+
+#[test]
+fn half_open_connections_are_closed_and_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        &sqlite_url(&dir),
+        &["--header-read-timeout-secs", "2", "--max-connections", "2"],
+    );
+    // Two clients connect and never finish their headers: they hold both connection slots.
+    let mut idle: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut s = TcpStream::connect(server.addr).unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                .unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    // A third is served only once the server has closed one of them (after the header-read
+    // timeout), not never.
+    let start = std::time::Instant::now();
+    let r = server.request("GET", "/healthz", None, None);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1500),
+        "served after {waited:?}"
+    );
+    assert!(waited < Duration::from_secs(15), "served after {waited:?}");
+    // The idle ones were closed by the server.
+    for s in &mut idle {
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut buf = Vec::new();
+        let _ = s.read_to_end(&mut buf);
+        let text = String::from_utf8_lossy(&buf);
+        assert!(
+            text.is_empty() || text.starts_with("HTTP/1.1 408"),
+            "{text}"
+        );
+    }
 }

@@ -400,3 +400,47 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
         tracing::info!("shutdown signal received; finishing in-flight requests");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Sets its flag when dropped, also while unwinding.
+    struct SetOnDrop(Arc<AtomicBool>);
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_that_times_out_stops_its_computation() {
+        let ended = Arc::new(AtomicBool::new(false));
+        let guard = SetOnDrop(Arc::clone(&ended));
+        let work = compute("endless work", move || {
+            let _guard = guard;
+            loop {
+                crate::rng::stop::check();
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+        // What the timeout layer does: give up on the future.
+        let answered: Result<Result<(), AppError>, _> =
+            tokio::time::timeout(Duration::from_millis(50), work).await;
+        assert!(answered.is_err());
+        for _ in 0..500 {
+            if ended.load(Ordering::SeqCst) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the computation kept running after its request was dropped");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_computation_that_finishes_is_answered() {
+        let out = compute("quick work", || Ok::<_, AppError>(41 + 1)).await;
+        assert_eq!(out.unwrap(), 42);
+    }
+}

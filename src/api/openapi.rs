@@ -46,6 +46,7 @@ use super::routes;
         routes::fund::cancel,
         routes::fund::report,
         routes::valuations::value,
+        super::audit::list,
     ),
     tags(
         (name = "applications", description = "score, store and read back loan applications"),
@@ -90,6 +91,7 @@ fn component_schemas() -> Map<String, Value> {
     register::<crate::valuation::ValuationResult>(&mut responses);
     register::<crate::credit::ScoreResult>(&mut responses);
     register::<routes::applications::ReplayResponse>(&mut responses);
+    register::<super::audit::AuditPage>(&mut responses);
     let mut schemas = requests.take_definitions(true);
     for (name, schema) in responses.take_definitions(true) {
         schemas.entry(name).or_insert(schema);

@@ -780,16 +780,29 @@ impl Store {
     }
 
     /// Puts an `interrupted` job back in the queue, as if just submitted (progress, times
-    /// and error cleared); `false` when it is not interrupted.
-    pub async fn requeue_interrupted_job(&self, id: &str) -> Result<bool, StoreError> {
+    /// and error cleared), with its audit entry in the same transaction; `false` (nothing
+    /// written) when it is not interrupted.
+    pub async fn requeue_interrupted_job(
+        &self,
+        id: &str,
+        audit: Option<&AuditEntry>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE jobs SET status = 'queued', progress_done = 0, error = NULL, \
              started_at = NULL, finished_at = NULL WHERE id = $1 AND status = 'interrupted'",
         )
         .bind(id.to_string())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let changed = done.rows_affected() == 1;
+        if changed {
+            if let Some(entry) = audit {
+                insert_audit(&mut tx, entry).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// Jobs of the key `key_id` that are queued or running.

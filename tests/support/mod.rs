@@ -21,3 +21,17 @@ pub async fn postgres_url() -> Option<String> {
     let sep = if base.contains('?') { '&' } else { '?' };
     Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
 }
+
+/// The database the API tests run on: a SQLite file in `dir`, or, when
+/// `IPLEDGE_TEST_API_BACKEND=postgres`, a fresh schema of `IPLEDGE_TEST_POSTGRES_URL` (CI runs
+/// the API suites once on each, so both backends answer hostile requests alike).
+#[allow(dead_code, reason = "not every test binary runs the API")]
+pub async fn api_database_url(dir: &std::path::Path) -> String {
+    if std::env::var("IPLEDGE_TEST_API_BACKEND").as_deref() == Ok("postgres") {
+        postgres_url()
+            .await
+            .expect("IPLEDGE_TEST_API_BACKEND=postgres needs IPLEDGE_TEST_POSTGRES_URL")
+    } else {
+        format!("sqlite://{}", dir.join("api.db").display())
+    }
+}

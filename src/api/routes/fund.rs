@@ -284,11 +284,12 @@ async fn resubmitted(
         .map_err(|e| AppError::Internal(format!("job {id} scenario no longer reads: {e}")))?;
     let model = FundModel::from_model(state.model())
         .map_err(|e| AppError::Internal(format!("server model [fund] section: {e}")))?;
-    if state.store().requeue_interrupted_job(&id).await? {
-        state
-            .store()
-            .record_audit(&audit.entry(caller, Some(&id), StatusCode::ACCEPTED.as_u16())?)
-            .await?;
+    let entry = audit.entry(caller, Some(&id), StatusCode::ACCEPTED.as_u16())?;
+    if state
+        .store()
+        .requeue_interrupted_job(&id, Some(&entry))
+        .await?
+    {
         let JobInput {
             scenario_toml,
             paths,
