@@ -97,8 +97,8 @@ impl Default for Limits {
             job_time_limit: Duration::from_secs(3600),
             header_read_timeout: Duration::from_secs(10),
             max_connections: 256,
-            address_rate_per_second: 200.0,
-            address_rate_burst: 400,
+            address_rate_per_second: 1_000.0,
+            address_rate_burst: 2_000,
         }
     }
 }
