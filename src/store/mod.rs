@@ -795,14 +795,7 @@ impl Store {
         .bind(id.to_string())
         .execute(&mut *tx)
         .await?;
-        let changed = done.rows_affected() == 1;
-        if changed {
-            if let Some(entry) = audit {
-                insert_audit(&mut tx, entry).await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(changed)
+        commit_audited(tx, done.rows_affected() == 1, audit).await
     }
 
     /// Jobs of the key `key_id` that are queued or running.
@@ -860,14 +853,7 @@ impl Store {
         .bind(id.to_string())
         .execute(&mut *tx)
         .await?;
-        let changed = done.rows_affected() == 1;
-        if changed {
-            if let Some(entry) = audit {
-                insert_audit(&mut tx, entry).await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(changed)
+        commit_audited(tx, done.rows_affected() == 1, audit).await
     }
 
     /// Up to `limit` jobs of `tenant` (all tenants when `None`) with ids after `cursor`,
@@ -951,6 +937,20 @@ pub struct AuditEntry {
     pub status: u16,
     /// The request id (`x-request-id`).
     pub request_id: String,
+}
+
+/// Commits `tx`, with the audit entry when the write `changed` something; says whether it
+/// did.
+async fn commit_audited(
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    changed: bool,
+    audit: Option<&AuditEntry>,
+) -> Result<bool, StoreError> {
+    if let (true, Some(entry)) = (changed, audit) {
+        insert_audit(&mut tx, entry).await?;
+    }
+    tx.commit().await?;
+    Ok(changed)
 }
 
 async fn insert_audit(

@@ -41,20 +41,11 @@ async fn visible_application(
     id: String,
 ) -> Result<ApplicationRecord, AppError> {
     let id = super::checked_id("application", id)?;
-    match state.store().application(&id, None).await? {
-        Some(record) if caller.visible_tenant().is_none_or(|t| t == record.tenant) => Ok(record),
-        Some(_) => {
-            let refusal = AppError::NotFound {
-                what: "application",
-                id: id.clone(),
-            };
-            Err(audit.refused(state, caller, Some(&id), refusal).await)
-        }
-        None => Err(AppError::NotFound {
-            what: "application",
-            id,
-        }),
-    }
+    let fetched = state.store().application(&id, None).await?;
+    super::visible(state, caller, audit, "application", id, fetched, |a| {
+        &a.tenant
+    })
+    .await
 }
 
 /// `GET /v1/applications/{id}`: the stored scoring result (404 for other tenants' ids).

@@ -463,17 +463,8 @@ async fn visible_job(
     id: String,
 ) -> Result<JobRecord, AppError> {
     let id = super::checked_id("job", id)?;
-    match state.store().job(&id, None).await? {
-        Some(job) if caller.visible_tenant().is_none_or(|t| t == job.tenant) => Ok(job),
-        Some(_) => {
-            let refusal = AppError::NotFound {
-                what: "job",
-                id: id.clone(),
-            };
-            Err(audit.refused(state, caller, Some(&id), refusal).await)
-        }
-        None => Err(AppError::NotFound { what: "job", id }),
-    }
+    let fetched = state.store().job(&id, None).await?;
+    super::visible(state, caller, audit, "job", id, fetched, |j| &j.tenant).await
 }
 
 /// `GET /v1/fund/simulations/{id}`: status, progress and result of a job.

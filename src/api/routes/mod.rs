@@ -77,6 +77,37 @@ pub(crate) fn checked_id(what: &'static str, id: String) -> Result<String, super
     }
 }
 
+/// A stored resource as `caller` may see it: `fetched` is the record under `id` whatever its
+/// tenant, `tenant_of` names its owner. Another tenant's record is 404 like a missing one, and
+/// the attempt is recorded in the audit trail.
+pub(crate) async fn visible<T>(
+    state: &AppState,
+    caller: &super::auth::Caller,
+    audit: &super::audit::Audit,
+    what: &'static str,
+    id: String,
+    fetched: Option<T>,
+    tenant_of: impl Fn(&T) -> &str,
+) -> Result<T, super::AppError> {
+    match fetched {
+        Some(record)
+            if caller
+                .visible_tenant()
+                .is_none_or(|t| t == tenant_of(&record)) =>
+        {
+            Ok(record)
+        }
+        Some(_) => {
+            let refusal = super::AppError::NotFound {
+                what,
+                id: id.clone(),
+            };
+            Err(audit.refused(state, caller, Some(&id), refusal).await)
+        }
+        None => Err(super::AppError::NotFound { what, id }),
+    }
+}
+
 /// A JSON object's text with members added, without parsing the object: stored engine output
 /// is served byte for byte (re-parsing could change the last digit of a float). `front` goes
 /// first, `back` last; values are raw JSON text.
