@@ -74,10 +74,11 @@ pub fn amount(lang: Lang, yuan: f64) -> String {
         Lang::En => format!("CNY {}", trimmed(yuan, 2)),
         Lang::Zh => {
             let size = yuan.abs();
-            // Decide the unit on the rounded figure, so 9,999.999 元 reads 1 万元.
-            if round2(size / YI) >= 1.0 {
+            // The unit follows the figure as it would be shown in the smaller unit: 9,999.999
+            // 元 shows as 10,000 元, so it reads 1 万元; 99,999,999 元 reads 1 亿元.
+            if round2(size / WAN) >= YI / WAN {
                 format!("{} 亿元", trimmed(yuan / YI, 2))
-            } else if round2(size / WAN) >= 1.0 {
+            } else if round2(size) >= WAN {
                 format!("{} 万元", trimmed(yuan / WAN, 2))
             } else {
                 format!("{} 元", trimmed(yuan, 2))
