@@ -12,6 +12,7 @@ pub mod cpu;
 pub mod credit;
 pub mod fund;
 pub mod input;
+pub mod lang;
 pub mod loss;
 pub mod model;
 pub mod money;

@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 
 use super::{CliError, Format, print_json};
 use crate::fund::{self, FundModel, FundResult, Settings};
+use crate::lang::{Lang, amount};
 use crate::model::Model;
 use crate::rng::Shard;
 use crate::scenario::{Scenario, ScenarioError};
@@ -43,8 +44,8 @@ pub struct RunArgs {
     /// Seed (overrides the scenario's).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores); results are identical at any count.
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: all cores); results are identical at any count.
+    #[arg(long, value_parser = super::parse_threads)]
     pub threads: Option<usize>,
     /// Model file (overrides the scenario's `model` and the embedded default).
     #[arg(long)]
@@ -99,9 +100,9 @@ pub struct SimulateArgs {
     /// year, summary tables) to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,
-    /// Language of the report: zh or en.
+    /// Language of the table (`--format table`) and of the report: zh or en.
     #[arg(long, default_value = "en")]
-    pub lang: crate::report::Lang,
+    pub lang: Lang,
 }
 
 /// Runs a `fund` subcommand.
@@ -254,19 +255,12 @@ fn simulate(args: &SimulateArgs) -> Result<(), CliError> {
     match (&args.out, args.format) {
         (Some(out), _) => write_json(out, &result),
         (None, Format::Json) => print_json(&result),
-        (None, Format::Table) => {
-            println!("{}", table(&result));
-            Ok(())
-        }
+        (None, Format::Table) => super::print_out(&table(&result, args.lang)),
     }
 }
 
 /// Writes the HTML report of `result` to `path`.
-pub fn write_report(
-    path: &Path,
-    result: &FundResult,
-    lang: crate::report::Lang,
-) -> Result<(), CliError> {
+pub fn write_report(path: &Path, result: &FundResult, lang: Lang) -> Result<(), CliError> {
     let html =
         crate::report::render_html(result, lang).map_err(|e| CliError::Internal(e.to_string()))?;
     std::fs::write(path, html).map_err(|source| CliError::Write {
@@ -286,42 +280,28 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Cli
     })
 }
 
-fn money(v: f64) -> String {
-    let m = v.abs().round() as u64;
-    let digits = m.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < 0.0 && m > 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
-/// A readable table of a fund result: the years, the horizon, run-off and lifetime totals,
-/// the assumptions' headline and the plain-language reading.
-pub fn table(r: &FundResult) -> String {
+/// A readable table of a fund result in `lang`: the years, the horizon, run-off and lifetime
+/// totals, the assumptions' headline and the plain-language reading.
+pub fn table(r: &FundResult, lang: Lang) -> String {
+    let l = lang.table();
+    let words = lang.labels();
+    let money = |v: f64| amount(lang, v);
     let mut t = comfy_table::Table::new();
     t.set_header(vec![
-        "year",
-        "enrolled",
-        "refused: leverage",
-        "refused: paused",
-        "ineligible",
-        "defaults",
-        "gross loss",
-        "claims",
-        "paid",
-        "subsidies",
-        "balance end (mean)",
-        "balance end (p5)",
-        "P(shortfall)",
-        "P(pause)",
+        l.year,
+        l.enrolled,
+        l.refused_leverage,
+        l.refused_paused,
+        l.ineligible,
+        l.defaults,
+        l.gross_loss,
+        l.claims,
+        l.paid,
+        l.subsidies,
+        l.balance_mean,
+        l.balance_p05,
+        l.p_shortfall,
+        l.p_pause,
     ]);
     for y in &r.years {
         t.add_row(vec![
@@ -343,62 +323,94 @@ pub fn table(r: &FundResult) -> String {
         ]);
     }
     let a = &r.assumptions;
-    let mut s = format!(
-        "scenario {} | seed {} | paths {} | model {} ({}) | input {}\n\
-         book: {} loans, {} CNY, mean PD {:.2} % | scheme {} | capital {} CNY, appropriations {} CNY, leverage limit {} ({})\n{t}\n",
-        r.scenario,
-        r.seed,
-        r.paths,
-        r.model_id,
-        &r.model_sha256[..12.min(r.model_sha256.len())],
-        &r.input_sha256[..12.min(r.input_sha256.len())],
-        a.book.loans,
-        money(a.book.principal),
-        100.0 * a.book.mean_pd_1y,
-        a.scheme.name,
-        r.initial_capital,
-        money(a.fund.appropriations.iter().map(|m| m.to_f64()).sum()),
-        a.fund
-            .leverage_limit
-            .map_or("none".to_string(), |l| format!("{l}x")),
-        a.fund.leverage_limit_from,
-    );
+    let sha = |h: &str| h[..12.min(h.len())].to_string();
+    let appropriations = money(a.fund.appropriations.iter().map(|m| m.to_f64()).sum());
+    let leverage = a
+        .fund
+        .leverage_limit
+        .map_or_else(|| lang.pick("无", "none").to_string(), |l| format!("{l}x"));
+    let mut s = match lang {
+        Lang::Zh => format!(
+            "情景 {} | 随机种子 {} | 路径 {} | 模型 {}（{}）| 输入 {}\n\
+             贷款组合：{} 笔，本金 {}，平均一年期违约率 {:.2} % | 补偿方案 {} | 初始资金 {}，追加拨款 {}，放大倍数上限 {}（{}）\n{t}\n",
+            r.scenario,
+            r.seed,
+            r.paths,
+            r.model_id,
+            sha(&r.model_sha256),
+            sha(&r.input_sha256),
+            a.book.loans,
+            money(a.book.principal),
+            100.0 * a.book.mean_pd_1y,
+            a.scheme.name,
+            crate::lang::money(lang, r.initial_capital),
+            appropriations,
+            leverage,
+            a.fund.leverage_limit_from,
+        ),
+        Lang::En => format!(
+            "scenario {} | seed {} | paths {} | model {} ({}) | input {}\n\
+             book: {} loans, {}, mean PD {:.2} % | scheme {} | capital {}, appropriations {}, leverage limit {} ({})\n{t}\n",
+            r.scenario,
+            r.seed,
+            r.paths,
+            r.model_id,
+            sha(&r.model_sha256),
+            sha(&r.input_sha256),
+            a.book.loans,
+            money(a.book.principal),
+            100.0 * a.book.mean_pd_1y,
+            a.scheme.name,
+            crate::lang::money(lang, r.initial_capital),
+            appropriations,
+            leverage,
+            a.fund.leverage_limit_from,
+        ),
+    };
     let mut hz = comfy_table::Table::new();
     hz.set_header(vec![
-        "mean (p99)",
-        "horizon",
-        &format!("run-off ({} months)", r.run_off.months),
-        "lifetime",
+        words.mean_p99.to_string(),
+        l.horizon.to_string(),
+        format!("{} ({} {})", l.run_off, r.run_off.months, l.months),
+        l.lifetime.to_string(),
     ]);
     let periods = [&r.horizon, &r.run_off, &r.lifetime];
     type Get = fn(&fund::PeriodResult) -> crate::stats::Stats;
-    let rows: [(&str, Get); 12] = [
-        ("credit enabled", |p| p.credit_enabled),
-        ("refused: leverage (principal)", |p| {
-            p.refused_leverage_principal
-        }),
-        ("refused: paused (principal)", |p| {
-            p.refused_paused_principal
-        }),
-        ("ineligible (principal)", |p| p.ineligible_principal),
-        ("defaults", |p| p.defaults),
-        ("gross loss", |p| p.gross_loss),
-        ("fund claims", |p| p.fund_claims),
-        ("fund paid", |p| p.fund_paid),
-        ("bank loss", |p| p.bank_loss),
-        ("other parties' loss", |p| p.other_parties_loss),
-        ("buyer outlay", |p| p.buyer_outlay),
-        ("public cost", |p| p.public_cost),
+    let rows: [(&str, Get, bool); 12] = [
+        (l.credit_enabled, |p| p.credit_enabled, true),
+        (
+            l.refused_leverage_principal,
+            |p| p.refused_leverage_principal,
+            true,
+        ),
+        (
+            l.refused_paused_principal,
+            |p| p.refused_paused_principal,
+            true,
+        ),
+        (l.ineligible_principal, |p| p.ineligible_principal, true),
+        (words.defaults, |p| p.defaults, false),
+        (words.gross_loss, |p| p.gross_loss, true),
+        (words.fund_claims, |p| p.fund_claims, true),
+        (words.fund_paid, |p| p.fund_paid, true),
+        (words.bank_loss, |p| p.bank_loss, true),
+        (words.other_parties_loss, |p| p.other_parties_loss, true),
+        (words.buyer_outlay, |p| p.buyer_outlay, true),
+        (words.public_cost, |p| p.public_cost, true),
     ];
-    for (name, get) in rows {
+    for (name, get, is_money) in rows {
         let mut row = vec![name.to_string()];
         for p in periods {
             let st = get(p);
-            row.push(format!("{} ({})", money(st.mean), money(st.p99)));
+            row.push(if is_money {
+                format!("{} ({})", money(st.mean), money(st.p99))
+            } else {
+                format!("{:.2} ({:.0})", st.mean, st.p99)
+            });
         }
         hz.add_row(row);
     }
-    let mut row = vec!["P(shortfall)".to_string()];
+    let mut row = vec![l.p_shortfall.to_string()];
     for p in periods {
         // Importance sampling is for rare events: four decimals would print them as 0.
         row.push(if r.importance_sampling.is_some() {
@@ -415,31 +427,50 @@ pub fn table(r: &FundResult) -> String {
         });
     }
     hz.add_row(row);
-    s.push_str(&format!(
-        "{hz}\npeak leverage {:.2}x (mean; p99 {:.2}x) | credit per public yuan {:.2} | lifetime public cost per yuan of credit {:.4}\n",
-        r.lifetime.peak_leverage.mean,
-        r.lifetime.peak_leverage.p99,
+    let (lev, per_public, cost) = (
+        &r.lifetime.peak_leverage,
         r.horizon.credit_per_public_yuan,
         r.lifetime.public_cost_per_credit,
-    ));
+    );
+    s.push_str(&match lang {
+        Lang::Zh => format!(
+            "{hz}\n峰值放大倍数 {:.2}x（均值；p99 {:.2}x）| 每元财政资金撬动贷款 {per_public:.2} | 存续期每元贷款的财政成本 {cost:.4}\n",
+            lev.mean, lev.p99,
+        ),
+        Lang::En => format!(
+            "{hz}\npeak leverage {:.2}x (mean; p99 {:.2}x) | credit per public yuan {per_public:.2} | lifetime public cost per yuan of credit {cost:.4}\n",
+            lev.mean, lev.p99,
+        ),
+    });
     if let Some(is) = &r.importance_sampling {
-        s.push_str(&importance_line(is));
+        s.push_str(&importance_line(is, lang));
     }
     for finding in &r.reading {
-        s.push_str(&format!("* {}\n", finding.en));
+        s.push_str(&format!("* {}\n", lang.pick(&finding.zh, &finding.en)));
     }
     s
 }
 
 /// The importance-sampling line of the table: the tilt and what it saved.
-pub fn importance_line(is: &fund::ImportanceSamplingReport) -> String {
-    let factor = |v: Option<f64>| v.map_or("- (no shortfall)".to_string(), |v| format!("{v:.1}x"));
-    format!(
-        "importance sampling: common factor mean {:.2}, twist {:.2}, pilot {} paths | variance reduction of P(lifetime shortfall) {} per path, {} counting the pilot\n",
-        is.shift,
-        is.twist,
-        is.pilot_paths,
-        factor(is.variance_reduction),
-        factor(is.variance_reduction_with_pilot),
-    )
+pub fn importance_line(is: &fund::ImportanceSamplingReport, lang: Lang) -> String {
+    let none = lang.pick("-（无缺口）", "- (no shortfall)");
+    let factor = |v: Option<f64>| v.map_or(none.to_string(), |v| format!("{v:.1}x"));
+    match lang {
+        Lang::Zh => format!(
+            "重要性抽样：共同因子均值 {:.2}，倾斜 {:.2}，试抽 {} 条路径 | 存续期缺口概率的方差缩减：每条路径 {}，计入试抽 {}\n",
+            is.shift,
+            is.twist,
+            is.pilot_paths,
+            factor(is.variance_reduction),
+            factor(is.variance_reduction_with_pilot),
+        ),
+        Lang::En => format!(
+            "importance sampling: common factor mean {:.2}, twist {:.2}, pilot {} paths | variance reduction of P(lifetime shortfall) {} per path, {} counting the pilot\n",
+            is.shift,
+            is.twist,
+            is.pilot_paths,
+            factor(is.variance_reduction),
+            factor(is.variance_reduction_with_pilot),
+        ),
+    }
 }

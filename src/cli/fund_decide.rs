@@ -14,8 +14,9 @@ use crate::fund::optimise::{
     self, Objective, OptimiseError, OptimisePoint, OptimiseResult, OptimiseSettings, Vary,
 };
 use crate::fund::{self, Evaluator};
+use crate::lang::{Lang, amount};
 use crate::money::Money;
-use crate::report::Lang;
+use crate::report::compare_figure;
 use crate::scenario::DirResolver;
 
 /// Output format of `fund compare` and `fund optimise`.
@@ -58,7 +59,7 @@ pub struct CapacityArgs {
     /// Also write an HTML report of the answer to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,
-    /// Language of the report: zh or en.
+    /// Language of the table (`--format table`) and of the report: zh or en.
     #[arg(long, default_value = "en")]
     pub lang: Lang,
 }
@@ -81,7 +82,7 @@ pub struct CompareArgs {
     /// Also write an HTML report, the schemes side by side, to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,
-    /// Language of the report: zh or en.
+    /// Language of the table (`--format table`) and of the report: zh or en.
     #[arg(long, default_value = "en")]
     pub lang: Lang,
 }
@@ -120,7 +121,7 @@ pub struct OptimiseArgs {
     /// Also write an HTML report (optimum, frontier, every point) to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,
-    /// Language of the report: zh or en.
+    /// Language of the table (`--format table`) and of the report: zh or en.
     #[arg(long, default_value = "en")]
     pub lang: Lang,
 }
@@ -143,8 +144,7 @@ fn write_html(
 }
 
 fn emit(text: String) -> Result<(), CliError> {
-    println!("{text}");
-    Ok(())
+    super::print_out(&text)
 }
 
 /// `fund capacity`.
@@ -169,16 +169,18 @@ pub fn capacity(args: &CapacityArgs) -> Result<(), CliError> {
     }
     match args.format {
         Format::Json => print_json(&result),
-        Format::Table => emit(capacity_table(&result)),
+        Format::Table => emit(capacity_table(&result, args.lang)),
     }
 }
 
-fn capacity_table(r: &CapacityResult) -> String {
+fn capacity_table(r: &CapacityResult, lang: Lang) -> String {
+    let l = lang.table();
+    let money = |v: f64| amount(lang, v);
     let mut t = comfy_table::Table::new();
     t.set_header(vec![
-        "book multiple",
-        "lifetime P(shortfall)",
-        "refused by leverage",
+        l.book_multiple,
+        l.p_shortfall_lifetime,
+        l.refused_leverage_share,
     ]);
     t.add_row(vec![
         format!("{}", r.bracket.below),
@@ -201,32 +203,58 @@ fn capacity_table(r: &CapacityResult) -> String {
         ]);
     }
     let binding = match r.binding {
-        CapacityBinding::Shortfall => {
-            "the shortfall target: a bigger book's claims outrun the money"
-        }
-        CapacityBinding::Leverage => {
-            "the leverage limit: the capital has no room to enrol a bigger book"
-        }
-        CapacityBinding::MaxMultiple => "nothing up to --max-multiple: raise it to look further",
+        CapacityBinding::Shortfall => lang.pick(
+            "缺口概率目标：更大的贷款规模的补偿申请超出资金承受能力",
+            "the shortfall target: a bigger book's claims outrun the money",
+        ),
+        CapacityBinding::Leverage => lang.pick(
+            "放大倍数上限：资金没有余地纳入更大的贷款规模",
+            "the leverage limit: the capital has no room to enrol a bigger book",
+        ),
+        CapacityBinding::MaxMultiple => lang.pick(
+            "直到 --max-multiple 均未触及约束：调高它以继续搜索",
+            "nothing up to --max-multiple: raise it to look further",
+        ),
     };
-    format!(
-        "scenario {} | seed {} | paths {} | target lifetime P(shortfall) <= {} | enrol >= {} of the principal asked | draws: {}, ledger passes: {}\n\
-         capacity: {} × the planned book ({} loans, {:.0} CNY of principal; credit enabled {:.0} ± {:.0} CNY)\n\
-         binding: {binding}\n{t}\n\nsimulation at the answer:\n{}",
-        r.scenario,
-        r.seed,
-        r.paths,
-        r.target_shortfall_probability,
-        r.min_enrolled_share,
-        r.draws,
-        r.ledger_passes,
-        r.book_multiple,
-        r.loans,
-        r.principal,
-        r.credit_enabled,
-        r.credit_enabled_stderr,
-        table(&r.result)
-    )
+    let at_answer = table(&r.result, lang);
+    match lang {
+        Lang::Zh => format!(
+            "情景 {} | 随机种子 {} | 路径 {} | 目标：存续期缺口概率 <= {} | 纳入本金比例 >= {} | 违约抽样 {} 次，台账计算 {} 次\n\
+             承载能力：计划贷款规模的 {} 倍（{} 笔贷款，本金 {}；撬动贷款 {} ± {}）\n\
+             约束：{binding}\n{t}\n\n{}\n{at_answer}",
+            r.scenario,
+            r.seed,
+            r.paths,
+            r.target_shortfall_probability,
+            r.min_enrolled_share,
+            r.draws,
+            r.ledger_passes,
+            r.book_multiple,
+            r.loans,
+            money(r.principal),
+            money(r.credit_enabled),
+            money(r.credit_enabled_stderr),
+            l.at_answer,
+        ),
+        Lang::En => format!(
+            "scenario {} | seed {} | paths {} | target lifetime P(shortfall) <= {} | enrol >= {} of the principal asked | draws: {}, ledger passes: {}\n\
+             capacity: {} × the planned book ({} loans, {} of principal; credit enabled {} ± {})\n\
+             binding: {binding}\n{t}\n\n{}\n{at_answer}",
+            r.scenario,
+            r.seed,
+            r.paths,
+            r.target_shortfall_probability,
+            r.min_enrolled_share,
+            r.draws,
+            r.ledger_passes,
+            r.book_multiple,
+            r.loans,
+            money(r.principal),
+            money(r.credit_enabled),
+            money(r.credit_enabled_stderr),
+            l.at_answer,
+        ),
+    }
 }
 
 /// `fund compare`.
@@ -246,32 +274,12 @@ pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
     match args.format {
         TableFormat::Json => print_json(&result),
         TableFormat::Csv => emit(compare_csv(&result)?),
-        TableFormat::Table => emit(compare_table(&result)),
-    }
-}
-
-/// The table label of a compared figure ([`CompareFigures::rows`]).
-fn compare_label(name: &str) -> &'static str {
-    match name {
-        "lifetime_fund_claims" => "lifetime claims (CNY)",
-        "lifetime_fund_paid" => "lifetime paid (CNY)",
-        "lifetime_bank_loss" => "lifetime bank loss (CNY)",
-        "lifetime_other_parties_loss" => "lifetime other parties' loss (CNY)",
-        "lifetime_public_cost" => "lifetime public cost (CNY)",
-        "credit_enabled" => "credit enabled (CNY)",
-        "ineligible_principal" => "refused: ineligible (CNY)",
-        "refused_paused_principal" => "refused: bank paused (CNY)",
-        "refused_leverage_principal" => "refused: leverage limit (CNY)",
-        "peak_leverage" => "peak leverage",
-        "credit_per_public_yuan" => "credit per public yuan",
-        "horizon_shortfall_probability" => "P(shortfall), horizon",
-        "lifetime_shortfall_probability" => "P(shortfall), lifetime",
-        _ => "",
+        TableFormat::Table => emit(compare_table(&result, args.lang)),
     }
 }
 
 /// The rows of a comparison: label and the value of each column, as text.
-fn compare_rows(r: &CompareResult) -> Vec<(&'static str, Vec<String>)> {
+fn compare_rows(r: &CompareResult, lang: Lang) -> Vec<(&'static str, Vec<String>)> {
     let Some(first) = r.schemes.first() else {
         return Vec::new();
     };
@@ -282,31 +290,33 @@ fn compare_rows(r: &CompareResult) -> Vec<(&'static str, Vec<String>)> {
                 .schemes
                 .iter()
                 .map(|c| match c.figures.rows()[i].1 {
-                    Figure::Money(m) => format!("{:.0} ± {:.0}", m.mean, m.stderr),
+                    Figure::Money(m) => {
+                        format!("{} ± {}", amount(lang, m.mean), amount(lang, m.stderr))
+                    }
                     Figure::Times(m) => format!("{:.2}", m.mean),
                     Figure::Ratio(x) => format!("{x:.2}"),
                     Figure::Probability(p) => probability_text(p.p, p.stderr, r.paths),
                 })
                 .collect();
-            (compare_label(name), cells)
+            (compare_figure(name, lang), cells)
         })
         .collect()
 }
 
-fn column_name(c: &crate::fund::compare::CompareColumn) -> String {
+fn column_name(c: &crate::fund::compare::CompareColumn, lang: Lang) -> String {
     if c.label == OWN {
-        format!("{} {OWN}", c.scheme)
+        format!("{} {}", c.scheme, lang.pick("（情景本身）", OWN))
     } else {
         c.label.clone()
     }
 }
 
-fn compare_table(r: &CompareResult) -> String {
+fn compare_table(r: &CompareResult, lang: Lang) -> String {
     let mut t = comfy_table::Table::new();
     let mut header = vec![String::new()];
-    header.extend(r.schemes.iter().map(column_name));
+    header.extend(r.schemes.iter().map(|c| column_name(c, lang)));
     t.set_header(header);
-    for (label, cells) in compare_rows(r) {
+    for (label, cells) in compare_rows(r, lang) {
         let mut row = vec![label.to_string()];
         row.extend(cells);
         t.add_row(row);
@@ -314,13 +324,24 @@ fn compare_table(r: &CompareResult) -> String {
     let mut reading = String::new();
     for c in &r.schemes {
         for f in &c.result.reading {
-            reading.push_str(&format!("\n- {}: {}", column_name(c), f.en));
+            reading.push_str(&format!(
+                "\n- {}: {}",
+                column_name(c, lang),
+                lang.pick(&f.zh, &f.en)
+            ));
         }
     }
-    format!(
-        "scenario {} | seed {} | paths {} | common random numbers: draws of defaults: {}, ledger passes: {}\n{t}\n\nwhat each result says:{reading}",
-        r.scenario, r.seed, r.paths, r.simulations, r.ledger_passes
-    )
+    let findings = lang.table().findings;
+    match lang {
+        Lang::Zh => format!(
+            "情景 {} | 随机种子 {} | 路径 {} | 共同随机数：违约抽样 {} 次，台账计算 {} 次\n{t}\n\n{findings}{reading}",
+            r.scenario, r.seed, r.paths, r.simulations, r.ledger_passes
+        ),
+        Lang::En => format!(
+            "scenario {} | seed {} | paths {} | common random numbers: draws of defaults: {}, ledger passes: {}\n{t}\n\n{findings}{reading}",
+            r.scenario, r.seed, r.paths, r.simulations, r.ledger_passes
+        ),
+    }
 }
 
 fn compare_csv(r: &CompareResult) -> Result<String, CliError> {
@@ -381,7 +402,7 @@ pub fn optimise(args: &OptimiseArgs) -> Result<(), CliError> {
     match args.format {
         TableFormat::Json => print_json(&result),
         TableFormat::Csv => emit(optimise_csv(&result)?),
-        TableFormat::Table => emit(optimise_table(&result)),
+        TableFormat::Table => emit(optimise_table(&result, args.lang)),
     }
 }
 
@@ -393,10 +414,12 @@ fn point_text(p: &OptimisePoint) -> String {
         .join(", ")
 }
 
-fn objective_text(p: &OptimisePoint) -> String {
-    // Amounts in whole yuan; rates and multiples with their decimals.
+fn objective_text(p: &OptimisePoint, objective: &str, lang: Lang) -> String {
+    // Amounts as people read them; rates and multiples with their decimals.
     let number = |v: f64| {
-        if v.abs() >= 1000.0 {
+        if objective == "credit_enabled" {
+            amount(lang, v)
+        } else if v.abs() >= 1000.0 {
             format!("{v:.0}")
         } else {
             format!("{v:.6}")
@@ -408,64 +431,104 @@ fn objective_text(p: &OptimisePoint) -> String {
     }
 }
 
-fn optimise_table(r: &OptimiseResult) -> String {
+fn optimise_table(r: &OptimiseResult, lang: Lang) -> String {
+    let l = lang.table();
+    let money = |v: f64| amount(lang, v);
     let mut t = comfy_table::Table::new();
     t.set_header(vec![
-        "point",
-        "objective",
-        "lifetime P(shortfall)",
-        "credit enabled (CNY)",
-        "budget used (CNY)",
-        "feasible",
+        l.point,
+        l.objective,
+        l.p_shortfall_lifetime,
+        l.credit_enabled,
+        l.budget_used,
+        l.feasible,
     ]);
     for p in &r.frontier {
         t.add_row(vec![
             point_text(p),
-            objective_text(p),
+            objective_text(p, &r.objective, lang),
             probability_text(
                 p.shortfall_probability,
                 p.shortfall_probability_stderr,
                 r.paths,
             ),
-            format!("{:.0}", p.credit_enabled),
-            format!("{:.0}", p.budget_used),
-            if p.feasible { "yes" } else { "no" }.to_string(),
+            money(p.credit_enabled),
+            money(p.budget_used),
+            if p.feasible { l.yes } else { l.no }.to_string(),
         ]);
     }
-    let budget = r
-        .budget
-        .map_or_else(String::new, |b| format!(" | budget {b} CNY"));
-    let answer = match &r.optimum {
-        Some(o) => format!(
-            "optimum: {} | {} = {} | lifetime P(shortfall) {} | credit enabled {:.0} CNY | budget used {:.0} CNY",
-            point_text(o),
-            r.objective,
-            objective_text(o),
-            probability_text(o.shortfall_probability, o.shortfall_probability_stderr, r.paths),
-            o.credit_enabled,
-            o.budget_used
-        ),
-        None => "no point of the grid meets the shortfall target (and the budget): widen the ranges or relax the target".to_string(),
-    };
-    let refined = r.refinement.as_ref().map_or_else(String::new, |f| {
+    let budget = r.budget.map_or_else(String::new, |b| {
         format!(
-            "\nrefined along {}: {} feasible, {} not ({} more points)",
-            f.key, f.feasible, f.infeasible, f.points
+            " | {} {}",
+            lang.pick("预算", "budget"),
+            crate::lang::money(lang, b)
         )
     });
-    format!(
-        "scenario {} | seed {} | paths {} | maximise {} subject to lifetime P(shortfall) <= {}{budget}\n\
-         {} grid points, {} draws of defaults, {} ledger passes\n{answer}{refined}\n\
-         frontier (objective against lifetime shortfall, within budget):\n{t}",
-        r.scenario,
-        r.seed,
-        r.paths,
-        r.objective,
-        r.max_shortfall_probability,
-        r.points.len(),
-        r.simulations,
-        r.ledger_passes,
-    )
+    let answer = match (&r.optimum, lang) {
+        (Some(o), Lang::Zh) => format!(
+            "最优方案：{} | {} = {} | 存续期缺口概率 {} | 撬动贷款 {} | 已用预算 {}",
+            point_text(o),
+            r.objective,
+            objective_text(o, &r.objective, lang),
+            probability_text(o.shortfall_probability, o.shortfall_probability_stderr, r.paths),
+            money(o.credit_enabled),
+            money(o.budget_used)
+        ),
+        (Some(o), Lang::En) => format!(
+            "optimum: {} | {} = {} | lifetime P(shortfall) {} | credit enabled {} | budget used {}",
+            point_text(o),
+            r.objective,
+            objective_text(o, &r.objective, lang),
+            probability_text(o.shortfall_probability, o.shortfall_probability_stderr, r.paths),
+            money(o.credit_enabled),
+            money(o.budget_used)
+        ),
+        (None, _) => lang.pick(
+            "网格中没有满足缺口概率目标（及预算）的参数组合：请放宽取值范围或目标",
+            "no point of the grid meets the shortfall target (and the budget): widen the ranges or relax the target",
+        ).to_string(),
+    };
+    let refined = r
+        .refinement
+        .as_ref()
+        .map_or_else(String::new, |f| match lang {
+            Lang::Zh => format!(
+                "\n沿 {} 细化：{} 个可行，{} 个不可行（新增 {} 个参数组合）",
+                f.key, f.feasible, f.infeasible, f.points
+            ),
+            Lang::En => format!(
+                "\nrefined along {}: {} feasible, {} not ({} more points)",
+                f.key, f.feasible, f.infeasible, f.points
+            ),
+        });
+    match lang {
+        Lang::Zh => format!(
+            "情景 {} | 随机种子 {} | 路径 {} | 最大化 {}，约束：存续期缺口概率 <= {}{budget}\n\
+             {} 个参数组合，违约抽样 {} 次，台账计算 {} 次\n{answer}{refined}\n\
+             前沿（目标值与存续期缺口概率，预算之内）：\n{t}",
+            r.scenario,
+            r.seed,
+            r.paths,
+            r.objective,
+            r.max_shortfall_probability,
+            r.points.len(),
+            r.simulations,
+            r.ledger_passes,
+        ),
+        Lang::En => format!(
+            "scenario {} | seed {} | paths {} | maximise {} subject to lifetime P(shortfall) <= {}{budget}\n\
+             {} grid points, {} draws of defaults, {} ledger passes\n{answer}{refined}\n\
+             frontier (objective against lifetime shortfall, within budget):\n{t}",
+            r.scenario,
+            r.seed,
+            r.paths,
+            r.objective,
+            r.max_shortfall_probability,
+            r.points.len(),
+            r.simulations,
+            r.ledger_passes,
+        ),
+    }
 }
 
 fn optimise_csv(r: &OptimiseResult) -> Result<String, CliError> {

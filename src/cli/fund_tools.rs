@@ -11,6 +11,7 @@ use super::{CliError, Format, print_json, read_text};
 use crate::fund::size::{SizeError, SizeResult, SizeSettings};
 use crate::fund::sweep::{self, Axis, SweepError, SweepResult, SweepRow};
 use crate::fund::{self, FundPart};
+use crate::lang::{Lang, amount, money};
 use crate::money::Money;
 use crate::scenario::DirResolver;
 
@@ -39,6 +40,9 @@ pub struct SizeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
+    /// Language of the table (`--format table`): zh or en.
+    #[arg(long, default_value = "en")]
+    pub lang: Lang,
 }
 
 /// Output format of `fund sweep`.
@@ -71,6 +75,9 @@ pub struct SweepArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SweepFormat::Json)]
     pub format: SweepFormat,
+    /// Language of the table (`--format table`): zh or en.
+    #[arg(long, default_value = "en")]
+    pub lang: Lang,
 }
 
 /// Arguments of `fund merge`.
@@ -88,9 +95,9 @@ pub struct MergeArgs {
     /// Also write the merged result's HTML report to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,
-    /// Language of the report: zh or en.
+    /// Language of the table (`--format table`) and of the report: zh or en.
     #[arg(long, default_value = "en")]
-    pub lang: crate::report::Lang,
+    pub lang: Lang,
 }
 
 /// `fund size`: the default events are drawn once; the capital searches re-run only the
@@ -118,20 +125,15 @@ pub fn size(args: &SizeArgs) -> Result<(), CliError> {
     let result = outcome?;
     match args.format {
         Format::Json => print_json(&result),
-        Format::Table => {
-            println!("{}", size_table(&result));
-            Ok(())
-        }
+        Format::Table => super::print_out(&size_table(&result, args.lang)),
     }
 }
 
-fn size_table(r: &SizeResult) -> String {
+fn size_table(r: &SizeResult, lang: Lang) -> String {
+    let l = lang.table();
+    let m = |v: Money| money(lang, v);
     let mut t = comfy_table::Table::new();
-    t.set_header(vec![
-        "initial capital (CNY)",
-        "lifetime P(shortfall)",
-        "stderr",
-    ]);
+    t.set_header(vec![l.initial_capital, l.p_shortfall_lifetime, l.stderr]);
     // Importance sampling is for rare targets: four decimals would print them as 0.
     let prob = |p: f64| {
         if r.result.importance_sampling.is_some() {
@@ -141,35 +143,62 @@ fn size_table(r: &SizeResult) -> String {
         }
     };
     if let (Some(below), Some(p)) = (r.bracket.below, r.bracket.below_shortfall_probability) {
-        t.add_row(vec![below.to_string(), prob(p), String::new()]);
+        t.add_row(vec![m(below), prob(p), String::new()]);
     }
     t.add_row(vec![
-        r.initial_capital.to_string(),
+        m(r.initial_capital),
         prob(r.shortfall_probability),
         prob(r.shortfall_probability_stderr),
     ]);
     let binding = match r.binding {
-        fund::size::Binding::Leverage => "the leverage limit (room to enrol the book)",
-        fund::size::Binding::Shortfall => "the shortfall target (money to pay the claims)",
+        fund::size::Binding::Leverage => lang.pick(
+            "放大倍数上限（纳入贷款组合所需的余地）",
+            "the leverage limit (room to enrol the book)",
+        ),
+        fund::size::Binding::Shortfall => lang.pick(
+            "缺口概率目标（支付补偿所需的资金）",
+            "the shortfall target (money to pay the claims)",
+        ),
     };
-    format!(
-        "scenario {} | seed {} | paths {} | target lifetime P(shortfall) <= {} | enrol >= {} of the unlimited-capital book | {} ledger passes on one draw, resolution {}\n\
-         initial capital needed: {} CNY (binding: {binding})\n\
-         capital for leverage: {} CNY (enrols {:.0} CNY of principal with unlimited capital)\n\
-         capital for shortfall: {} CNY (whole eligible book, leverage limit lifted)\n{t}\n\nsimulation at the answer:\n{}",
-        r.scenario,
-        r.seed,
-        r.paths,
-        r.target_shortfall_probability,
-        r.min_enrolled_share,
-        r.ledger_passes,
-        r.resolution,
-        r.initial_capital,
-        r.capital_for_leverage,
-        r.unlimited_credit_enabled,
-        r.capital_for_shortfall,
-        table(&r.result)
-    )
+    let at_answer = table(&r.result, lang);
+    match lang {
+        Lang::Zh => format!(
+            "情景 {} | 随机种子 {} | 路径 {} | 目标：存续期缺口概率 <= {} | 纳入本金 >= 资金不限时的 {} | 一次违约抽样上台账计算 {} 次，精度 {}\n\
+             所需初始资金：{}（约束：{binding}）\n\
+             满足放大倍数所需资金：{}（资金不限时纳入本金 {}）\n\
+             满足缺口概率所需资金：{}（全部符合条件的贷款，不设放大倍数上限）\n{t}\n\n{}\n{at_answer}",
+            r.scenario,
+            r.seed,
+            r.paths,
+            r.target_shortfall_probability,
+            r.min_enrolled_share,
+            r.ledger_passes,
+            m(r.resolution),
+            m(r.initial_capital),
+            m(r.capital_for_leverage),
+            amount(lang, r.unlimited_credit_enabled),
+            m(r.capital_for_shortfall),
+            l.at_answer,
+        ),
+        Lang::En => format!(
+            "scenario {} | seed {} | paths {} | target lifetime P(shortfall) <= {} | enrol >= {} of the unlimited-capital book | {} ledger passes on one draw, resolution {}\n\
+             initial capital needed: {} (binding: {binding})\n\
+             capital for leverage: {} (enrols {} of principal with unlimited capital)\n\
+             capital for shortfall: {} (whole eligible book, leverage limit lifted)\n{t}\n\n{}\n{at_answer}",
+            r.scenario,
+            r.seed,
+            r.paths,
+            r.target_shortfall_probability,
+            r.min_enrolled_share,
+            r.ledger_passes,
+            m(r.resolution),
+            m(r.initial_capital),
+            m(r.capital_for_leverage),
+            amount(lang, r.unlimited_credit_enabled),
+            m(r.capital_for_shortfall),
+            l.at_answer,
+        ),
+    }
 }
 
 /// A grid point's error (a sweep's, a comparison's, an optimisation's) as the CLI reports it.
@@ -253,17 +282,14 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
             serde_json::to_string_pretty(&result).map_err(|e| CliError::Internal(e.to_string()))?
         }
         SweepFormat::Csv => sweep_csv(&result)?,
-        SweepFormat::Table => sweep_table(&result),
+        SweepFormat::Table => sweep_table(&result, args.lang),
     };
     match &args.out {
         Some(path) => std::fs::write(path, text).map_err(|source| CliError::Write {
             path: path.clone(),
             source,
         }),
-        None => {
-            println!("{text}");
-            Ok(())
-        }
+        None => super::print_out(&text),
     }
 }
 
@@ -303,21 +329,23 @@ pub fn sweep_csv(r: &SweepResult) -> Result<String, CliError> {
     String::from_utf8(bytes).map_err(|e| CliError::Internal(e.to_string()))
 }
 
-fn sweep_table(r: &SweepResult) -> String {
+fn sweep_table(r: &SweepResult, lang: Lang) -> String {
+    let l = lang.table();
+    let a = |v: f64| amount(lang, v);
     let mut t = comfy_table::Table::new();
     let mut header: Vec<String> = r.keys.clone();
     header.extend(
         [
-            "P(shortfall)",
-            "± stderr",
-            "claims mean",
-            "claims p99",
-            "paid mean",
-            "bank loss",
-            "refused (leverage)",
-            "credit enabled",
-            "peak leverage",
-            "lifetime P(shortfall)",
+            l.p_shortfall,
+            l.stderr,
+            l.claims_mean,
+            l.claims_p99,
+            l.paid_mean,
+            lang.labels().bank_loss,
+            l.refused_leverage,
+            l.credit_enabled,
+            l.peak_leverage,
+            l.p_shortfall_lifetime,
         ]
         .map(String::from),
     );
@@ -331,12 +359,12 @@ fn sweep_table(r: &SweepResult) -> String {
         cells.extend([
             format!("{:.4}", row.shortfall_probability),
             format!("{:.4}", row.shortfall_probability_stderr),
-            format!("{:.0}", row.fund_claims_mean),
-            format!("{:.0}", row.fund_claims_p99),
-            format!("{:.0}", row.fund_paid_mean),
-            format!("{:.0}", row.bank_loss_mean),
+            a(row.fund_claims_mean),
+            a(row.fund_claims_p99),
+            a(row.fund_paid_mean),
+            a(row.bank_loss_mean),
             format!("{:.1}", row.refused_leverage_mean),
-            format!("{:.0}", row.credit_enabled),
+            a(row.credit_enabled),
             format!("{:.2}", row.peak_leverage_mean),
             format!(
                 "{:.4} ± {:.4}",
@@ -345,10 +373,16 @@ fn sweep_table(r: &SweepResult) -> String {
         ]);
         t.add_row(cells);
     }
-    format!(
-        "scenario {} | seed {} | paths {} | model {}\n{t}",
-        r.scenario, r.seed, r.paths, r.model_id
-    )
+    match lang {
+        Lang::Zh => format!(
+            "情景 {} | 随机种子 {} | 路径 {} | 模型 {}\n{t}",
+            r.scenario, r.seed, r.paths, r.model_id
+        ),
+        Lang::En => format!(
+            "scenario {} | seed {} | paths {} | model {}\n{t}",
+            r.scenario, r.seed, r.paths, r.model_id
+        ),
+    }
 }
 
 /// `fund merge`: reads shard parts and prints exactly the unsharded result.
@@ -371,9 +405,6 @@ pub fn merge(args: &MergeArgs) -> Result<(), CliError> {
     match (&args.out, args.format) {
         (Some(out), _) => write_json(out, &result),
         (None, Format::Json) => print_json(&result),
-        (None, Format::Table) => {
-            println!("{}", table(&result));
-            Ok(())
-        }
+        (None, Format::Table) => super::print_out(&table(&result, args.lang)),
     }
 }

@@ -108,6 +108,10 @@ pub enum CliError {
     /// Anything else (exit 1).
     #[error("internal error: {0}")]
     Internal(String),
+    /// Standard output was closed by its reader (`ipledge … | head`): the command stops
+    /// quietly, without a message, and exits 0 (see [`main`]).
+    #[error("standard output closed")]
+    StdoutClosed,
 }
 
 impl CliError {
@@ -119,6 +123,7 @@ impl CliError {
             | CliError::Write { .. }
             | CliError::Usage(_) => 2,
             CliError::Internal(_) => 1,
+            CliError::StdoutClosed => 0,
         }
     }
 
@@ -163,8 +168,42 @@ pub fn load_model(path: Option<&Path>) -> Result<Model, CliError> {
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     let text =
         serde_json::to_string_pretty(value).map_err(|e| CliError::Internal(e.to_string()))?;
-    println!("{text}");
-    Ok(())
+    print_out(&text)
+}
+
+/// Writes `text` and a newline on stdout: every command's output goes through here. A reader
+/// that closed the pipe early (`ipledge … | head`) stops the command quietly
+/// ([`CliError::StdoutClosed`], exit 0, no message) instead of the panic of `println!`; any
+/// other write error is internal.
+pub fn print_out(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => CliError::StdoutClosed,
+            _ => CliError::Internal(format!("cannot write to standard output: {e}")),
+        })
+}
+
+/// The most `--threads` a command accepts: far above any machine's cores (a pool that size
+/// starts in milliseconds), far below what exhausts the process's threads. Results do not
+/// depend on the count.
+pub const MAX_THREADS: usize = 1024;
+
+/// Parses `--threads`: a whole number from 1 to [`MAX_THREADS`] (clap reports anything else
+/// at once, exit 2).
+pub fn parse_threads(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number of threads"))?;
+    if (1..=MAX_THREADS).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("must be from 1 to {MAX_THREADS}"))
+    }
 }
 
 /// Tells glibc's allocator to keep freed memory for reuse (up to 128 MiB at the top of a heap)
@@ -195,7 +234,7 @@ pub fn main() -> ExitCode {
         }
     };
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(CliError::StdoutClosed) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())
@@ -244,25 +283,23 @@ fn validate(file: &Path) -> Result<(), CliError> {
     let text = read_text(file)?;
     if let Some(assets) = asset_list(file, &text) {
         let assets = assets.map_err(|e| CliError::bad_input(file, e))?;
-        println!(
+        return print_out(&format!(
             "{}: valid asset list ({} assets)",
             file.display(),
             assets.len()
-        );
-        return Ok(());
+        ));
     }
     let is_model = file.extension().is_some_and(|e| e == "toml") && text.contains("[model]");
     if is_model {
         let model =
             Model::from_toml_str(&text, crate::model::ModelOrigin::File(file.to_path_buf()))
                 .map_err(|e| CliError::bad_input(file, e))?;
-        println!(
+        return print_out(&format!(
             "{}: valid model {} (sha256 {})",
             file.display(),
             model.id(),
             model.sha256()
-        );
-        return Ok(());
+        ));
     }
     if file.extension().is_some_and(|e| e == "toml") {
         let table: Option<toml::Table> = text.parse().ok();
@@ -272,15 +309,14 @@ fn validate(file: &Path) -> Result<(), CliError> {
             let scenario =
                 crate::scenario::Scenario::from_toml_str(&text, &crate::scenario::DirResolver(dir))
                     .map_err(|e| CliError::bad_input(file, e))?;
-            println!(
+            return print_out(&format!(
                 "{}: valid scenario {} ({} cohorts, {} explicit loans, scheme {})",
                 file.display(),
                 scenario.name,
                 scenario.book.cohorts.len(),
                 scenario.book.loans.len(),
                 scenario.scheme.name
-            );
-            return Ok(());
+            ));
         }
         let scheme_keys = ["ratio", "band", "layer", "loss_split", "eu_cap", "trigger"];
         if scheme_keys.iter().any(|k| has(k)) {
@@ -290,8 +326,7 @@ fn validate(file: &Path) -> Result<(), CliError> {
                 .unwrap_or_default();
             let scheme = crate::scheme::Scheme::from_toml_str(&text, &stem)
                 .map_err(|e| CliError::bad_input(file, e))?;
-            println!("{}: valid scheme {}", file.display(), scheme.name);
-            return Ok(());
+            return print_out(&format!("{}: valid scheme {}", file.display(), scheme.name));
         }
     }
     let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
@@ -302,14 +337,13 @@ fn validate(file: &Path) -> Result<(), CliError> {
     if is_application {
         let app = crate::credit::application::Application::from_json(&text)
             .map_err(|e| CliError::bad_input(file, e))?;
-        println!(
+        return print_out(&format!(
             "{}: valid application of {} ({} pledged assets, scheme {})",
             file.display(),
             app.borrower.name,
             app.pledged_assets.len(),
             app.scheme.as_ref().map_or("none", |s| s.name.as_str())
-        );
-        return Ok(());
+        ));
     }
     Err(CliError::Usage(format!(
         "{}: cannot tell what kind of input this is",

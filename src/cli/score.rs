@@ -8,9 +8,13 @@ use clap::Args;
 
 use super::{CliError, Format, load_model, print_json, read_text};
 use crate::credit::application::Application;
+use crate::credit::decision::{Decision, Effect};
 use crate::credit::score::{
     DEFAULT_PATHS, DEFAULT_SEED, ScoreResult, ScoreSettings, score_application,
 };
+use crate::lang::{Lang, money};
+use crate::loss::schedule::Repayment;
+use crate::money::Money;
 use crate::scheme::{Scheme, presets};
 
 /// Arguments of `ipledge score`.
@@ -34,6 +38,9 @@ pub struct ScoreArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
+    /// Language of the table (`--format table`): zh or en.
+    #[arg(long, default_value = "en")]
+    pub lang: Lang,
 }
 
 /// Reads an application file, mapping bad fields to exit 2.
@@ -80,60 +87,52 @@ pub fn run(args: &ScoreArgs) -> Result<(), CliError> {
     })?;
     match args.format {
         Format::Json => print_json(&result),
-        Format::Table => {
-            println!("{}", table(&result));
-            Ok(())
-        }
+        Format::Table => super::print_out(&table(&result, args.lang)),
     }
-}
-
-fn yuan(m: crate::money::Money) -> String {
-    let text = m.to_string();
-    let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
-    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{sign}{out}.{frac}")
 }
 
 fn pct(x: f64) -> String {
     format!("{:.2} %", x * 100.0)
 }
 
-/// A readable summary of a scoring.
-pub fn table(r: &ScoreResult) -> String {
+/// A readable summary of a scoring, in `lang` (the reasons in that language only).
+pub fn table(r: &ScoreResult, lang: Lang) -> String {
+    let l = lang.table();
+    let m = |v: Money| money(lang, v);
+    let yes_no = |b: bool| if b { l.yes } else { l.no }.to_string();
+    let decision = l.decisions[match r.decision {
+        Decision::Approve => 0,
+        Decision::Refer => 1,
+        Decision::Decline => 2,
+    }];
+    let repayment = l.repayments[match r.loan.repayment {
+        Repayment::Bullet => 0,
+        Repayment::Annuity => 1,
+        Repayment::EqualPrincipal => 2,
+    }];
     let mut head = comfy_table::Table::new();
-    head.set_header(vec!["item", "value"]);
+    head.set_header(vec![l.item, l.value]);
     let rows: Vec<(&str, String)> = vec![
-        ("decision", format!("{:?}", r.decision).to_lowercase()),
+        (l.decision, decision.to_string()),
         (
-            "borrower",
+            l.borrower,
             format!("{} ({})", r.borrower.name, r.borrower.credit_code),
         ),
         (
-            "loan",
+            l.loan,
             format!(
-                "{} / {} months / {} / {:?}",
-                yuan(r.loan.amount),
+                "{} / {} {} / {} / {repayment}",
+                m(r.loan.amount),
                 r.loan.tenor_months,
+                l.months,
                 pct(r.loan.annual_rate),
-                r.loan.repayment
-            )
-            .to_lowercase(),
+            ),
         ),
+        (l.pd, format!("{} / {}", pct(r.pd_1y), pct(r.pd_tenor))),
+        (l.grade, r.grade.clone()),
+        (l.ead, m(r.ead)),
         (
-            "pd 1y / tenor",
-            format!("{} / {}", pct(r.pd_1y), pct(r.pd_tenor)),
-        ),
-        ("grade", r.grade.clone()),
-        ("ead", yuan(r.ead)),
-        (
-            "lgd gross / net",
+            l.lgd,
             format!(
                 "{} ± {} / {} ± {}",
                 pct(r.lgd_gross),
@@ -142,76 +141,100 @@ pub fn table(r: &ScoreResult) -> String {
                 pct(r.lgd_net_stderr)
             ),
         ),
-        ("expected loss", yuan(r.expected_loss)),
-        ("appraised value", yuan(r.appraised_value)),
-        ("liquidation value", yuan(r.liquidation_value)),
-        ("pledge rate", pct(r.pledge_rate)),
-        ("max loan", yuan(r.max_loan)),
+        (l.expected_loss, m(r.expected_loss)),
+        (l.appraised_value, m(r.appraised_value)),
+        (l.liquidation_value, m(r.liquidation_value)),
+        (l.pledge_rate, pct(r.pledge_rate)),
+        (l.max_loan, m(r.max_loan)),
         (
-            "capital k / rwa",
-            format!("{} / {}", pct(r.capital.k), yuan(r.capital.rwa)),
+            l.capital,
+            format!("{} / {}", pct(r.capital.k), m(r.capital.rwa)),
         ),
         (
-            "pricing floor / rate cap",
-            format!(
-                "{} / {} (fits: {}, loan rate covers floor: {})",
-                pct(r.pricing.min_rate),
-                r.pricing.rate_cap.map_or("-".to_string(), pct),
-                r.pricing.fits,
-                r.pricing.covers_floor
-            ),
-        ),
-        (
-            "scheme",
-            match &r.eligibility.scheme {
-                None => "-".to_string(),
-                Some(name) if r.eligibility.eligible => format!("{name}: eligible"),
-                Some(name) => format!(
-                    "{name}: not eligible ({})",
-                    r.eligibility.failed_rules.join(", ")
+            l.pricing,
+            match lang {
+                Lang::Zh => format!(
+                    "{} / {}（可行：{}，贷款利率覆盖底线：{}）",
+                    pct(r.pricing.min_rate),
+                    r.pricing.rate_cap.map_or("-".to_string(), pct),
+                    yes_no(r.pricing.fits),
+                    yes_no(r.pricing.covers_floor)
+                ),
+                Lang::En => format!(
+                    "{} / {} (fits: {}, loan rate covers floor: {})",
+                    pct(r.pricing.min_rate),
+                    r.pricing.rate_cap.map_or("-".to_string(), pct),
+                    yes_no(r.pricing.fits),
+                    yes_no(r.pricing.covers_floor)
                 ),
             },
         ),
-        ("green channel", r.green_channel.to_string()),
+        (
+            l.scheme,
+            match &r.eligibility.scheme {
+                None => "-".to_string(),
+                Some(name) if r.eligibility.eligible => format!("{name}: {}", l.eligible),
+                Some(name) => {
+                    let details: Vec<&str> = r
+                        .eligibility
+                        .details
+                        .iter()
+                        .map(|d| lang.pick(d.zh.as_str(), d.en.as_str()))
+                        .collect();
+                    format!("{name}: {}\n{}", l.not_eligible, details.join("\n"))
+                }
+            },
+        ),
+        (l.green_channel, yes_no(r.green_channel)),
     ];
     for (k, v) in rows {
         head.add_row(vec![k.to_string(), v]);
     }
     let mut assets = comfy_table::Table::new();
     assets.set_header(vec![
-        "asset",
-        "kind",
-        "grade",
-        "appraised",
-        "pledge rate",
-        "limit",
-        "high value",
+        l.asset,
+        l.kind,
+        l.grade,
+        l.appraised,
+        l.pledge_rate,
+        l.limit,
+        l.high_value,
     ]);
     for (a, hv) in r.collateral.assets.iter().zip(&r.high_value) {
         assets.add_row(vec![
             a.pledge.id.clone(),
-            a.pledge.kind.name().to_string(),
+            super::value::kind_name(a.pledge.kind, lang).to_string(),
             a.pledge.grade.clone(),
-            yuan(a.pledge.appraised_value),
+            m(a.pledge.appraised_value),
             pct(a.pledge.pledge_rate),
-            yuan(a.pledge.loan_limit),
-            hv.high_value.is_high_value.to_string(),
+            m(a.pledge.loan_limit),
+            yes_no(hv.high_value.is_high_value),
         ]);
     }
     let mut reasons = comfy_table::Table::new();
-    reasons.set_header(vec!["effect", "code", "reason"]);
+    reasons.set_header(vec![l.effect, l.code, l.reason]);
     for reason in &r.reasons {
+        let effect = l.effects[match reason.effect {
+            Effect::Decline => 0,
+            Effect::Refer => 1,
+            Effect::Adverse => 2,
+            Effect::Favourable => 3,
+        }];
         reasons.add_row(vec![
-            format!("{:?}", reason.effect).to_lowercase(),
+            effect.to_string(),
             reason.code.clone(),
-            format!("{}\n{}", reason.zh, reason.en),
+            lang.pick(&reason.zh, &reason.en).clone(),
         ]);
     }
-    format!(
-        "{head}\n{assets}\n{reasons}\nseed {} | paths {} | model {} ({})",
-        r.seed,
-        r.paths,
-        r.model_id,
-        &r.model_sha256[..12.min(r.model_sha256.len())]
-    )
+    let sha = &r.model_sha256[..12.min(r.model_sha256.len())];
+    match lang {
+        Lang::Zh => format!(
+            "{head}\n{assets}\n{reasons}\n随机种子 {} | 路径 {} | 模型 {}（{sha}）",
+            r.seed, r.paths, r.model_id
+        ),
+        Lang::En => format!(
+            "{head}\n{assets}\n{reasons}\nseed {} | paths {} | model {} ({sha})",
+            r.seed, r.paths, r.model_id
+        ),
+    }
 }

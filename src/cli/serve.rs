@@ -11,7 +11,8 @@ use super::{CliError, load_model};
 use crate::api::{Limits, ServeConfig};
 use crate::store::{Role, Store};
 
-/// Default database: a SQLite file in the working directory, created if missing.
+/// Default database: a SQLite file in the working directory (`serve` and `keys create` create
+/// it if missing; `replay` and `keys revoke` require it).
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ipledge.db";
 
 /// Log line format.
@@ -107,7 +108,7 @@ pub enum KeysCommand {
         /// an application's `bank_id` must be one of them, else 403).
         #[arg(long = "bank-id")]
         bank_ids: Vec<String>,
-        /// Database URL.
+        /// Database URL (a missing SQLite file is created, and the file named on stderr).
         #[arg(long, env = "IPLEDGE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
         database_url: String,
     },
@@ -115,7 +116,7 @@ pub enum KeysCommand {
     Revoke {
         /// The key id printed by `keys create`.
         key_id: String,
-        /// Database URL.
+        /// Database URL (a SQLite file must exist).
         #[arg(long, env = "IPLEDGE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
         database_url: String,
     },
@@ -138,10 +139,18 @@ fn init_logging(format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
+    // Colour codes only for a person at a terminal: a redirected stderr (a file, journald, a
+    // log shipper) gets plain text, and JSON lines never carry them.
     let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.with_ansi(false).json().try_init(),
+        LogFormat::Text => builder.with_ansi(log_colour()).try_init(),
     };
+}
+
+/// True when text logs may carry colour codes: stderr is a terminal.
+pub fn log_colour() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal()
 }
 
 /// Runs `ipledge serve` until SIGTERM or ctrl-c.
@@ -221,7 +230,7 @@ pub fn keys(command: KeysCommand) -> Result<(), CliError> {
                             .to_string(),
                     ));
                 }
-                let store = open(&database_url).await?;
+                let store = open_or_create(&database_url).await?;
                 let key = store.create_key(tenant, role).await.map_err(internal)?;
                 for bank_id in &bank_ids {
                     store.add_bank_id(tenant, bank_id).await.map_err(internal)?;
@@ -231,15 +240,14 @@ pub fn keys(command: KeysCommand) -> Result<(), CliError> {
                     key.id,
                     role.as_str()
                 );
-                println!("{}", key.secret);
                 store.close().await;
-                Ok(())
+                super::print_out(&key.secret)
             }
             KeysCommand::Revoke {
                 key_id,
                 database_url,
             } => {
-                let store = open(&database_url).await?;
+                let store = open_existing(&database_url).await?;
                 match store.revoke_key(&key_id).await {
                     Ok(()) => {
                         eprintln!("revoked key {key_id}");
@@ -260,11 +268,67 @@ fn internal(e: crate::store::StoreError) -> CliError {
     CliError::Internal(e.to_string())
 }
 
-async fn open(url: &str) -> Result<Store, CliError> {
+async fn connect(url: &str) -> Result<Store, CliError> {
     Store::connect(url).await.map_err(|e| match e {
         crate::store::StoreError::UnsupportedUrl { .. } => CliError::Usage(e.to_string()),
         other => CliError::Internal(other.to_string()),
     })
+}
+
+/// The file of a SQLite URL (`sqlite://FILE`, `sqlite:FILE`, `?options` dropped); `None` for
+/// an in-memory database and for other backends, whose databases are not files.
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = path.strip_prefix("//").unwrap_or(path);
+    if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {
+        return None;
+    }
+    Some(PathBuf::from(path))
+}
+
+/// How a path is shown in messages: a bare relative name as `./NAME`, so that it reads as a
+/// file in the working directory.
+fn shown(path: &std::path::Path) -> String {
+    if path.is_relative() && path.parent().is_none_or(|p| p.as_os_str().is_empty()) {
+        format!("./{}", path.display())
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Opens the database of a command that reads (`replay`, `keys revoke`): a SQLite file must
+/// already exist (exit 2 naming it, nothing created); the connection is opened read-write
+/// without the create flag, so it cannot appear meanwhile either.
+pub async fn open_existing(url: &str) -> Result<Store, CliError> {
+    let Some(file) = sqlite_file(url) else {
+        return connect(url).await;
+    };
+    if !file.is_file() {
+        return Err(CliError::Usage(format!(
+            "no database at {}; pass --database-url (or set IPLEDGE_DATABASE_URL)",
+            shown(&file)
+        )));
+    }
+    let url = if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rw")
+    } else {
+        format!("{url}?mode=rw")
+    };
+    connect(&url).await
+}
+
+/// Opens the database of `keys create`, creating a missing SQLite file and saying so on
+/// stderr (only when it did).
+pub async fn open_or_create(url: &str) -> Result<Store, CliError> {
+    let created = sqlite_file(url).filter(|f| !f.exists());
+    let store = connect(url).await?;
+    if let Some(file) = created {
+        eprintln!("created database {}", shown(&file));
+    }
+    Ok(store)
 }
 
 /// Arguments of `ipledge replay`.
@@ -272,7 +336,7 @@ async fn open(url: &str) -> Result<Store, CliError> {
 pub struct ReplayArgs {
     /// The stored application's id (`app_…`).
     pub id: String,
-    /// Database URL.
+    /// Database URL (a SQLite file must exist).
     #[arg(long, env = "IPLEDGE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
     /// The model file the application was scored with (default: the embedded model).
@@ -287,7 +351,7 @@ pub fn replay(args: ReplayArgs) -> Result<(), CliError> {
     let model = super::load_model(args.model.as_deref())?;
     let rt = runtime()?;
     rt.block_on(async move {
-        let store = open(&args.database_url).await?;
+        let store = open_existing(&args.database_url).await?;
         let record = store
             .application(&args.id, None)
             .await
@@ -302,10 +366,11 @@ pub fn replay(args: ReplayArgs) -> Result<(), CliError> {
                 crate::api::AppError::Conflict(message) => CliError::Usage(message),
                 other => CliError::Internal(other.to_string()),
             })?;
-        super::print_json(&replay)?;
+        // A closed stdout must not hide a failed replay: the verdict decides the exit code.
+        let printed = super::print_json(&replay);
         if replay.identical {
             eprintln!("{}: identical to the stored result", replay.id);
-            Ok(())
+            printed
         } else {
             Err(CliError::Internal(format!(
                 "{}: the replay differs from the stored result",

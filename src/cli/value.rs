@@ -7,8 +7,9 @@ use clap::Args;
 
 use super::fund::with_threads;
 use super::{CliError, Format, load_model, print_json, read_text};
-use crate::asset::{Asset, Date, parse_csv, parse_json};
+use crate::asset::{Asset, AssetKind, Date, Industry, parse_csv, parse_json};
 use crate::input::InputErrors;
+use crate::lang::{Lang, amount, money};
 use crate::valuation::{
     DEFAULT_AS_OF, ValuationError, ValuationParams, ValuationResult, ValuationSettings, ValueStats,
     value_portfolio,
@@ -34,8 +35,11 @@ pub struct ValueArgs {
     /// Valuation date, YYYY-MM-DD (fixed default so that outputs are reproducible).
     #[arg(long, default_value_t = DEFAULT_AS_OF.to_string())]
     pub as_of: String,
-    /// Worker threads (default: all cores; the result does not depend on it).
-    #[arg(long)]
+    /// Language of the table (`--format table`): zh or en.
+    #[arg(long, default_value = "en")]
+    pub lang: Lang,
+    /// Worker threads, 1 to 1024 (default: all cores; the result does not depend on it).
+    #[arg(long, value_parser = super::parse_threads)]
     pub threads: Option<usize>,
 }
 
@@ -94,68 +98,48 @@ pub fn run(args: &ValueArgs) -> Result<(), CliError> {
     })??;
     match args.format {
         Format::Json => print_json(&result),
-        Format::Table => {
-            println!("{}", table(&result));
-            Ok(())
-        }
+        Format::Table => super::print_out(&table(&result, args.lang)),
     }
 }
 
-/// Whole yuan with thousands separators.
-fn yuan(v: f64) -> String {
-    let m = v.abs().round() as u64;
-    let digits = m.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < 0.0 && m > 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
+fn stats_cells(s: &ValueStats, lang: Lang) -> [String; 4] {
+    [s.mean, s.p5, s.p50, s.p95].map(|v| amount(lang, v))
 }
 
-fn stats_cells(s: &ValueStats) -> [String; 4] {
-    [yuan(s.mean), yuan(s.p5), yuan(s.p50), yuan(s.p95)]
-}
-
-/// A readable table of a valuation result.
-pub fn table(r: &ValuationResult) -> String {
+/// A readable table of a valuation result, in `lang`.
+pub fn table(r: &ValuationResult, lang: Lang) -> String {
+    let l = lang.table();
     let mut t = comfy_table::Table::new();
     t.set_header(vec![
-        "id",
-        "kind",
-        "industry",
-        "life (y)",
-        "appraised (CNY)",
+        l.id,
+        l.kind,
+        l.industry,
+        l.life_years,
+        l.appraised,
         "p5",
         "p50",
         "p95",
-        "liquidation (mean)",
-        "high value",
-        "score",
+        l.liquidation_mean,
+        l.high_value,
+        l.score,
     ]);
     for a in &r.assets {
-        let [_, p5, p50, p95] = stats_cells(&a.value);
+        let [_, p5, p50, p95] = stats_cells(&a.value, lang);
         let hv = if a.high_value.is_high_value {
-            format!("yes ({})", a.high_value.criteria.len())
+            format!("{} ({})", l.yes, a.high_value.criteria.len())
         } else {
-            "no".to_string()
+            l.no.to_string()
         };
         t.add_row(vec![
             a.id.clone(),
-            a.kind.name().to_string(),
-            a.industry.name().to_string(),
+            kind_name(a.kind, lang).to_string(),
+            industry_name(a.industry, lang).to_string(),
             format!("{:.1}", a.remaining_life_years),
-            yuan(a.appraised_value.to_f64()),
+            money(lang, a.appraised_value),
             p5,
             p50,
             p95,
-            yuan(a.liquidation_value.mean),
+            amount(lang, a.liquidation_value.mean),
             hv,
             format!(
                 "{:.0} {}",
@@ -165,17 +149,17 @@ pub fn table(r: &ValuationResult) -> String {
         ]);
     }
     let p = &r.portfolio;
-    let [_, p5, p50, p95] = stats_cells(&p.value);
+    let [_, p5, p50, p95] = stats_cells(&p.value, lang);
     t.add_row(vec![
-        "PORTFOLIO".to_string(),
+        l.portfolio.to_string(),
         String::new(),
         String::new(),
         String::new(),
-        yuan(p.appraised_value.to_f64()),
+        money(lang, p.appraised_value),
         p5,
         p50,
         p95,
-        yuan(p.liquidation_value.mean),
+        amount(lang, p.liquidation_value.mean),
         format!(
             "{}/{}",
             r.assets
@@ -190,20 +174,49 @@ pub fn table(r: &ValuationResult) -> String {
             p.value_score.grade.letter()
         ),
     ]);
-    format!(
-        "valuation as of {} | seed {} | paths {} | model {} ({})\n{t}\n\
-         portfolio value: mean {} ± {} (stderr), p5 {}, p95 {}; liquidation value: mean {}, p5 {}\n\
-         (amounts in CNY; score = composite 0-100 and grade; high value = CNIPA criteria met)",
-        r.as_of,
-        r.seed,
-        r.paths,
-        r.model_id,
-        &r.model_sha256[..12.min(r.model_sha256.len())],
-        yuan(p.value.mean),
-        yuan(p.value.stderr),
-        yuan(p.value.p5),
-        yuan(p.value.p95),
-        yuan(p.liquidation_value.mean),
-        yuan(p.liquidation_value.p5),
-    )
+    let sha = &r.model_sha256[..12.min(r.model_sha256.len())];
+    let a = |v: f64| amount(lang, v);
+    match lang {
+        Lang::Zh => format!(
+            "估值基准日 {} | 随机种子 {} | 路径 {} | 模型 {}（{sha}）\n{t}\n\
+             组合价值：均值 {} ± {}（标准误），p5 {}，p95 {}；处置价值：均值 {}，p5 {}\n\
+             （评分 = 综合评分 0–100 与等级；高价值 = 符合国家知识产权局高价值发明专利标准，括号内为符合的条数）",
+            r.as_of,
+            r.seed,
+            r.paths,
+            r.model_id,
+            a(p.value.mean),
+            a(p.value.stderr),
+            a(p.value.p5),
+            a(p.value.p95),
+            a(p.liquidation_value.mean),
+            a(p.liquidation_value.p5),
+        ),
+        Lang::En => format!(
+            "valuation as of {} | seed {} | paths {} | model {} ({sha})\n{t}\n\
+             portfolio value: mean {} ± {} (stderr), p5 {}, p95 {}; liquidation value: mean {}, p5 {}\n\
+             (score = composite 0-100 and grade; high value = CNIPA criteria met, how many in brackets)",
+            r.as_of,
+            r.seed,
+            r.paths,
+            r.model_id,
+            a(p.value.mean),
+            a(p.value.stderr),
+            a(p.value.p5),
+            a(p.value.p95),
+            a(p.liquidation_value.mean),
+            a(p.liquidation_value.p5),
+        ),
+    }
+}
+
+/// An asset kind as the table shows it in `lang`.
+pub fn kind_name(kind: AssetKind, lang: Lang) -> &'static str {
+    let i = AssetKind::ALL.iter().position(|&k| k == kind).unwrap_or(0);
+    lang.table().kinds[i]
+}
+
+/// An industry as the table shows it in `lang`.
+pub fn industry_name(industry: Industry, lang: Lang) -> &'static str {
+    lang.table().industries[industry.index()]
 }

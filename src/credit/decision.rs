@@ -98,8 +98,14 @@ fn pct(x: f64) -> String {
     format!("{:.2} %", x * 100.0)
 }
 
-fn yuan(x: f64) -> String {
-    format!("{:.0}", x)
+/// An amount in Chinese (元 / 万元 / 亿元).
+fn zh_yuan(x: f64) -> String {
+    crate::lang::amount(crate::lang::Lang::Zh, x)
+}
+
+/// An amount in English (`CNY 1,250,000`).
+fn en_yuan(x: f64) -> String {
+    crate::lang::amount(crate::lang::Lang::En, x)
 }
 
 /// (feature, zh adverse, zh favourable, en adverse, en favourable).
@@ -263,16 +269,16 @@ pub fn decide(inputs: &DecisionInputs<'_>, params: &DecisionParams) -> (Decision
             "loan_far_above_limit",
             Effect::Decline,
             format!(
-                "贷款金额 {} 元超过质押额度 {} 元的 {} 倍",
-                yuan(loan_amount),
-                yuan(max_loan),
+                "贷款金额 {} 超过质押额度 {} 的 {} 倍",
+                zh_yuan(loan_amount),
+                zh_yuan(max_loan),
                 params.decline_loan_to_limit
             ),
             format!(
                 "loan {} exceeds {} times the pledge limit {}",
-                yuan(loan_amount),
+                en_yuan(loan_amount),
                 params.decline_loan_to_limit,
-                yuan(max_loan)
+                en_yuan(max_loan)
             ),
         ));
     }
@@ -315,14 +321,14 @@ pub fn decide(inputs: &DecisionInputs<'_>, params: &DecisionParams) -> (Decision
             "loan_above_limit",
             Effect::Refer,
             format!(
-                "贷款金额 {} 元超过质押额度 {} 元",
-                yuan(loan_amount),
-                yuan(max_loan)
+                "贷款金额 {} 超过质押额度 {}",
+                zh_yuan(loan_amount),
+                zh_yuan(max_loan)
             ),
             format!(
                 "loan {} exceeds the pledge limit {}",
-                yuan(loan_amount),
-                yuan(max_loan)
+                en_yuan(loan_amount),
+                en_yuan(max_loan)
             ),
         ));
     }
@@ -359,12 +365,27 @@ pub fn decide(inputs: &DecisionInputs<'_>, params: &DecisionParams) -> (Decision
         ));
     }
     if let (false, Some(name)) = (eligibility.eligible, &eligibility.scheme) {
-        let rules = eligibility.failed_rules.join(", ");
+        // The failed rules in words, each language its own; the codes are in
+        // `eligibility.failed_rules` for machines.
+        let join = |text: fn(&super::eligibility::RuleFailure) -> &str, sep: &str| {
+            eligibility
+                .details
+                .iter()
+                .map(text)
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
         reasons.push(reason(
             "scheme_ineligible",
             Effect::Refer,
-            format!("不符合风险补偿方案 {name} 的条件：{rules}"),
-            format!("not eligible for the compensation scheme {name}: {rules}"),
+            format!(
+                "不符合风险补偿方案 {name} 的条件：{}",
+                join(|d| d.zh.as_str(), "；")
+            ),
+            format!(
+                "not eligible for the compensation scheme {name}: {}",
+                join(|d| d.en.as_str(), "; ")
+            ),
         ));
     }
     if !collateral.all_valid {
@@ -436,14 +457,14 @@ pub fn decide(inputs: &DecisionInputs<'_>, params: &DecisionParams) -> (Decision
             "within_pledge_limit",
             Effect::Favourable,
             format!(
-                "贷款金额 {} 元在质押额度 {} 元以内",
-                yuan(loan_amount),
-                yuan(max_loan)
+                "贷款金额 {} 在质押额度 {} 以内",
+                zh_yuan(loan_amount),
+                zh_yuan(max_loan)
             ),
             format!(
                 "loan {} is within the pledge limit {}",
-                yuan(loan_amount),
-                yuan(max_loan)
+                en_yuan(loan_amount),
+                en_yuan(max_loan)
             ),
         ));
     }
@@ -569,6 +590,57 @@ mod tests {
         assert_eq!(effects, sorted, "adverse first");
         assert!(reasons.iter().any(|r| r.code == "green_channel"));
         assert!(reasons.iter().all(|r| !r.zh.is_empty() && !r.en.is_empty()));
+    }
+
+    #[test]
+    fn amounts_and_failed_rules_read_in_each_language() {
+        let (_, reasons) = run(0.01, 0.3, 4e6, true);
+        let above = reasons
+            .iter()
+            .find(|r| r.code == "loan_above_limit")
+            .unwrap();
+        assert_eq!(above.zh, "贷款金额 400 万元 超过质押额度 300 万元");
+        assert_eq!(
+            above.en,
+            "loan CNY 4,000,000 exceeds the pledge limit CNY 3,000,000"
+        );
+        let p = pricing(true);
+        let e = Eligibility {
+            scheme: Some("s".into()),
+            eligible: false,
+            failed_rules: vec!["max_tenor".into()],
+            details: vec![crate::credit::eligibility::RuleFailure {
+                rule: "max_tenor".into(),
+                zh: "贷款期限 12 个月超过方案上限 6 个月".into(),
+                en: "tenor 12 months exceeds 6 months".into(),
+            }],
+        };
+        let (d, reasons) = decide(
+            &DecisionInputs {
+                pd_1y: 0.01,
+                grade: "B",
+                lgd_net: 0.3,
+                loan_amount: 1e6,
+                max_loan: 3e6,
+                pricing: &p,
+                eligibility: &e,
+                collateral: &FACTS,
+                green_channel: false,
+                high_value_count: 0,
+                contributions: &[],
+            },
+            &params(),
+        );
+        assert_eq!(d, Decision::Refer);
+        let r = reasons
+            .iter()
+            .find(|r| r.code == "scheme_ineligible")
+            .unwrap();
+        assert_eq!(
+            r.zh,
+            "不符合风险补偿方案 s 的条件：贷款期限 12 个月超过方案上限 6 个月"
+        );
+        assert!(!r.zh.contains("max_tenor") && r.en.ends_with("tenor 12 months exceeds 6 months"));
     }
 
     #[test]

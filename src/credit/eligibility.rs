@@ -13,8 +13,9 @@ use serde::Serialize;
 use super::application::Application;
 use super::params::PricingParams;
 use crate::asset::{Asset, AssetStatus};
+use crate::lang::{Lang, money};
 use crate::money::{Money, Rate};
-use crate::scheme::Scheme;
+use crate::scheme::{FirmSize, Scheme};
 
 /// Tenor above which the 5-year LPR is the reference rate (PBoC: loans over 5 years).
 pub const LPR_5Y_ABOVE_MONTHS: u32 = 60;
@@ -49,13 +50,25 @@ impl CollateralFacts {
     }
 }
 
-/// One failed rule with a plain explanation.
+/// One failed rule with a plain explanation in each language.
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RuleFailure {
-    /// Rule name (`max_loan`, …).
+    /// Rule name (`max_loan`, …), for machines.
     pub rule: String,
-    /// Why it failed, with the numbers (English).
-    pub detail: String,
+    /// Why it failed, with the numbers, in Chinese (amounts in 元 / 万元 / 亿元).
+    pub zh: String,
+    /// Why it failed, with the numbers, in English.
+    pub en: String,
+}
+
+/// A firm size as a person reads it: (Chinese, English).
+fn size_words(size: FirmSize) -> (&'static str, &'static str) {
+    match size {
+        FirmSize::Micro => ("微型企业", "micro"),
+        FirmSize::Small => ("小型企业", "small"),
+        FirmSize::Medium => ("中型企业", "medium"),
+        FirmSize::Large => ("大型企业", "large"),
+    }
 }
 
 /// The eligibility verdict for the application's scheme.
@@ -128,16 +141,33 @@ pub fn evaluate(
     let b = &app.borrower;
     let loan = &app.loan;
     let mut failed: Vec<RuleFailure> = Vec::new();
-    let mut fail = |rule: &str, detail: String| {
+    let mut fail = |rule: &str, zh: String, en: String| {
         failed.push(RuleFailure {
             rule: rule.to_string(),
-            detail,
+            zh,
+            en,
         })
     };
     if let Some(sizes) = rules.firm_sizes.as_ref().filter(|s| !s.contains(&b.size)) {
+        let words = |pick: fn((&'static str, &'static str)) -> &'static str, sep: &str| {
+            sizes
+                .iter()
+                .map(|&s| pick(size_words(s)))
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
         fail(
             "firm_size",
-            format!("size {:?} is not among {:?}", b.size, sizes).to_lowercase(),
+            format!(
+                "企业规模为{}，不在方案准入的{}之列",
+                size_words(b.size).0,
+                words(|w| w.0, "、")
+            ),
+            format!(
+                "firm size {} is not among {}",
+                size_words(b.size).1,
+                words(|w| w.1, ", ")
+            ),
         );
     }
     let region_ok = |r: &String| region_matches(r, &b.region, b.credit_code.region_code());
@@ -148,6 +178,12 @@ pub fn evaluate(
     {
         fail(
             "region",
+            format!(
+                "所在地区 {}（行政区划代码 {}）不在方案适用地区（{}）之内",
+                b.region,
+                b.credit_code.region_code(),
+                regions.join("、")
+            ),
             format!(
                 "region {} (division code {}) is not among {}",
                 b.region,
@@ -160,7 +196,11 @@ pub fn evaluate(
         fail(
             "clean_credit",
             format!(
-                "needs {years} clean years without overdue or npl records (has {} clean years, {} overdue events in 24 months, {} npl classifications in 36 months)",
+                "方案要求连续 {years} 年信用良好、无逾期和不良记录（现有 {} 年良好记录，近24个月逾期 {} 次，近36个月不良分类 {} 次）",
+                b.clean_credit_years, b.overdue_events_24m, b.npl_classifications_36m
+            ),
+            format!(
+                "needs {years} clean years without overdue or NPL records (has {} clean years, {} overdue events in 24 months, {} NPL classifications in 36 months)",
                 b.clean_credit_years, b.overdue_events_24m, b.npl_classifications_36m
             ),
         );
@@ -176,7 +216,12 @@ pub fn evaluate(
             fail(
                 "ip_share",
                 format!(
-                    "ip is {:.1} % of the collateral, needs {:.1} %",
+                    "知识产权占押品价值的 {:.1} %，方案要求至少 {:.1} %",
+                    ip_share * 100.0,
+                    min * 100.0
+                ),
+                format!(
+                    "IP is {:.1} % of the collateral, needs at least {:.1} %",
                     ip_share * 100.0,
                     min * 100.0
                 ),
@@ -186,26 +231,37 @@ pub fn evaluate(
     if let Some(max) = rules.max_loan.filter(|&m| loan.amount > m) {
         fail(
             "max_loan",
-            format!("loan {} exceeds the cap {max}", loan.amount),
+            format!(
+                "贷款金额 {} 超过方案单笔上限 {}",
+                money(Lang::Zh, loan.amount),
+                money(Lang::Zh, max)
+            ),
+            format!(
+                "loan {} exceeds the scheme's cap {}",
+                money(Lang::En, loan.amount),
+                money(Lang::En, max)
+            ),
         );
     }
     if let Some(max) = rules.max_tenor_months.filter(|&m| loan.tenor_months > m) {
         fail(
             "max_tenor",
+            format!("贷款期限 {} 个月超过方案上限 {max} 个月", loan.tenor_months),
             format!("tenor {} months exceeds {max} months", loan.tenor_months),
         );
     }
     if let Some(cap) = rules.rate_cap {
         let lpr = reference_lpr(pricing, loan.tenor_months);
         if !cap.allows(loan.annual_rate, lpr) {
+            let (rate, ceiling, lpr) = (
+                loan.annual_rate.get() * 100.0,
+                cap.max_rate(lpr) * 100.0,
+                lpr.get() * 100.0,
+            );
             fail(
                 "rate_cap",
-                format!(
-                    "rate {:.2} % exceeds the ceiling {:.2} % (lpr {:.2} %)",
-                    loan.annual_rate.get() * 100.0,
-                    cap.max_rate(lpr) * 100.0,
-                    lpr.get() * 100.0
-                ),
+                format!("贷款利率 {rate:.2} % 超过方案利率上限 {ceiling:.2} %（LPR {lpr:.2} %）"),
+                format!("rate {rate:.2} % exceeds the ceiling {ceiling:.2} % (LPR {lpr:.2} %)"),
             );
         }
     }
@@ -218,6 +274,11 @@ pub fn evaluate(
         fail(
             "guarantee_fee",
             format!(
+                "担保费率 {:.2} % 超过方案上限 {:.2} %",
+                fee * 100.0,
+                max * 100.0
+            ),
+            format!(
                 "guarantee fee {:.2} % exceeds {:.2} %",
                 fee * 100.0,
                 max * 100.0
@@ -227,18 +288,21 @@ pub fn evaluate(
     if rules.require_valid_assets && !collateral.all_valid {
         fail(
             "assets_valid",
+            "有质押知识产权不处于有效状态".to_string(),
             "a pledged asset is not in force (status other than valid)".to_string(),
         );
     }
     if rules.require_not_pledged && !collateral.none_already_pledged {
         fail(
             "not_already_pledged",
+            "有质押知识产权已在别处出质".to_string(),
             "a pledged asset is already pledged".to_string(),
         );
     }
     if rules.require_clear_title && !collateral.clear_title {
         fail(
             "clear_title",
+            "有质押知识产权为共有、已出质或涉诉，权属不清".to_string(),
             "a pledged asset is co-owned, already pledged or in litigation".to_string(),
         );
     }
@@ -354,6 +418,20 @@ require_clear_title = true
             ]
         );
         assert_eq!(e.details.len(), e.failed_rules.len());
+        // Every detail reads in both languages: the Chinese carries no rule code and no
+        // English word, amounts are written for people.
+        for d in &e.details {
+            assert!(!d.zh.is_empty() && !d.en.is_empty(), "{d:?}");
+            assert!(!d.zh.contains(&d.rule), "{d:?}");
+            let latin =
+                d.zh.split(|c: char| !c.is_ascii_alphabetic())
+                    .filter(|w| w.len() > 1 && *w != "LPR")
+                    .collect::<Vec<_>>();
+            assert!(latin.is_empty(), "{}: {latin:?} in {}", d.rule, d.zh);
+        }
+        let max_loan = &e.details[4];
+        assert!(max_loan.zh.contains("万元"), "{}", max_loan.zh);
+        assert!(max_loan.en.contains("CNY 2,000,000"), "{}", max_loan.en);
     }
 
     #[test]

@@ -62,6 +62,7 @@ fn render(page: Page, lang: Lang) -> Result<String, ReportError> {
 /// Chooses the words of the page's language.
 #[derive(Clone, Copy)]
 struct Words {
+    lang: Lang,
     zh: bool,
     fmt: Fmt,
     unit: &'static str,
@@ -71,6 +72,7 @@ impl Words {
     fn new(lang: Lang) -> Self {
         let labels = lang.labels();
         Words {
+            lang,
             zh: lang == Lang::Zh,
             fmt: Fmt {
                 unit: labels.unit_yuan,
@@ -83,8 +85,9 @@ impl Words {
         if self.zh { zh } else { en }.to_string()
     }
 
+    /// A standalone amount, as [`crate::lang::amount`] writes it.
     fn money(self, yuan: f64) -> String {
-        format!("{} {}", self.fmt.money(yuan), self.unit)
+        crate::lang::amount(self.lang, yuan)
     }
 
     fn meta(self, scenario: &str, seed: u64, paths: u64, model: &str) -> String {
@@ -360,25 +363,9 @@ pub fn render_capacity(r: &CapacityResult, lang: Lang) -> Result<String, ReportE
     render(page, lang)
 }
 
-/// The label of a compared figure ([`crate::fund::compare::CompareFigures::rows`]).
+/// The label of a compared figure ([`super::labels::compare_figure`]).
 fn compare_label(name: &str, w: Words) -> String {
-    let (zh, en) = match name {
-        "lifetime_fund_claims" => ("全周期代偿申请", "lifetime claims"),
-        "lifetime_fund_paid" => ("全周期实际代偿", "lifetime paid"),
-        "lifetime_bank_loss" => ("全周期银行损失", "lifetime bank loss"),
-        "lifetime_other_parties_loss" => ("全周期其他方损失", "lifetime other parties' loss"),
-        "lifetime_public_cost" => ("全周期公共成本", "lifetime public cost"),
-        "credit_enabled" => ("信贷投放", "credit enabled"),
-        "ineligible_principal" => ("不符合条件的本金", "refused: ineligible"),
-        "refused_paused_principal" => ("银行暂停拒绝的本金", "refused: bank paused"),
-        "refused_leverage_principal" => ("杠杆拒绝的本金", "refused: leverage limit"),
-        "peak_leverage" => ("峰值杠杆", "peak leverage"),
-        "credit_per_public_yuan" => ("每元公共资金撬动信贷", "credit per public yuan"),
-        "horizon_shortfall_probability" => ("资金缺口概率（投放期）", "P(shortfall), horizon"),
-        "lifetime_shortfall_probability" => ("资金缺口概率（全周期）", "P(shortfall), lifetime"),
-        other => (other, other),
-    };
-    w.t(zh, en)
+    super::labels::compare_figure(name, w.lang).to_string()
 }
 
 fn column_name(c: &CompareColumn, w: Words) -> String {

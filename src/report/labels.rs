@@ -1,18 +1,8 @@
-//! The words of the report in each language. Every visible string of the page and its charts
-//! comes from here, so a language is one value of [`Labels`].
+//! The words of the reports and of the CLI tables in each language. Every visible string of
+//! the page, its charts and the `--format table` output comes from here, so a language is one
+//! value of [`Labels`]. Amounts are written by [`crate::lang::amount`].
 
-use std::fmt;
-use std::str::FromStr;
-
-/// Language of the report's labels (`--lang zh|en`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Lang {
-    /// Simplified Chinese; amounts in 万元 (CNY 10,000).
-    Zh,
-    /// English; amounts in CNY millions.
-    #[default]
-    En,
-}
+pub use crate::lang::{Lang, UnknownLang};
 
 impl Lang {
     /// The `lang` attribute of the HTML page.
@@ -29,32 +19,6 @@ impl Lang {
             Lang::Zh => &ZH,
             Lang::En => &EN,
         }
-    }
-}
-
-/// A `--lang` value that is neither `zh` nor `en`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown report language `{0}`: expected zh or en")]
-pub struct UnknownLang(pub String);
-
-impl FromStr for Lang {
-    type Err = UnknownLang;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "zh" | "zh-cn" | "cn" => Ok(Lang::Zh),
-            "en" => Ok(Lang::En),
-            _ => Err(UnknownLang(s.to_string())),
-        }
-    }
-}
-
-impl fmt::Display for Lang {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        })
     }
 }
 
@@ -358,4 +322,387 @@ pub static ZH: Labels = Labels {
     public_cost: "财政成本",
     months: "个月",
     mean_p99: "均值（p99）",
+};
+
+/// The words of the CLI's `--format table` output (`value`, `score`, `fund …`); the fund
+/// tables also use the row names of [`Labels`]. Amounts in cells are written by
+/// [`crate::lang::amount`], so no header names a unit.
+#[derive(Debug)]
+pub struct TableLabels {
+    /// Column: asset id.
+    pub id: &'static str,
+    /// Column: asset kind.
+    pub kind: &'static str,
+    /// Column: industry.
+    pub industry: &'static str,
+    /// Column: remaining legal life in years.
+    pub life_years: &'static str,
+    /// Column: appraised value.
+    pub appraised: &'static str,
+    /// Column: mean liquidation value.
+    pub liquidation_mean: &'static str,
+    /// Column: high-value verdict.
+    pub high_value: &'static str,
+    /// Column: indicator score and grade.
+    pub score: &'static str,
+    /// Row: the whole portfolio.
+    pub portfolio: &'static str,
+    /// Yes.
+    pub yes: &'static str,
+    /// No.
+    pub no: &'static str,
+    /// Column: item.
+    pub item: &'static str,
+    /// Column: value.
+    pub value: &'static str,
+    /// Row: decision.
+    pub decision: &'static str,
+    /// Row: borrower.
+    pub borrower: &'static str,
+    /// Row: loan.
+    pub loan: &'static str,
+    /// Row: PD one year / over the tenor.
+    pub pd: &'static str,
+    /// Row: grade.
+    pub grade: &'static str,
+    /// Row: exposure at default.
+    pub ead: &'static str,
+    /// Row: LGD gross / net.
+    pub lgd: &'static str,
+    /// Row: expected loss.
+    pub expected_loss: &'static str,
+    /// Row: appraised value.
+    pub appraised_value: &'static str,
+    /// Row: liquidation value.
+    pub liquidation_value: &'static str,
+    /// Row / column: pledge rate.
+    pub pledge_rate: &'static str,
+    /// Row: max loan.
+    pub max_loan: &'static str,
+    /// Row: capital K / RWA.
+    pub capital: &'static str,
+    /// Row: pricing floor / rate cap.
+    pub pricing: &'static str,
+    /// Row: compensation scheme.
+    pub scheme: &'static str,
+    /// Eligible for the scheme.
+    pub eligible: &'static str,
+    /// Not eligible for the scheme.
+    pub not_eligible: &'static str,
+    /// Row: green channel.
+    pub green_channel: &'static str,
+    /// Column: asset.
+    pub asset: &'static str,
+    /// Column: loan limit of an asset.
+    pub limit: &'static str,
+    /// Column: effect of a reason.
+    pub effect: &'static str,
+    /// Column: reason code.
+    pub code: &'static str,
+    /// Column: reason text.
+    pub reason: &'static str,
+    /// Months.
+    pub months: &'static str,
+    /// Decisions: approve, refer, decline.
+    pub decisions: [&'static str; 3],
+    /// Effects: decline, refer, adverse, favourable.
+    pub effects: [&'static str; 4],
+    /// Repayment: bullet, annuity, equal principal.
+    pub repayments: [&'static str; 3],
+    /// Asset kinds, in [`crate::asset::AssetKind::ALL`] order.
+    pub kinds: [&'static str; 5],
+    /// Industries, in [`crate::asset::Industry::ALL`] order.
+    pub industries: [&'static str; 8],
+    /// Column: year.
+    pub year: &'static str,
+    /// Column: defaults.
+    pub defaults: &'static str,
+    /// Column: gross principal loss.
+    pub gross_loss: &'static str,
+    /// Column: subsidies.
+    pub subsidies: &'static str,
+    /// Column: the horizon.
+    pub horizon: &'static str,
+    /// Column: the run-off.
+    pub run_off: &'static str,
+    /// Column: the lifetime (horizon and run-off).
+    pub lifetime: &'static str,
+    /// Column: enrolled loans.
+    pub enrolled: &'static str,
+    /// Column: refused by the leverage limit.
+    pub refused_leverage: &'static str,
+    /// Column: refused because the bank was paused.
+    pub refused_paused: &'static str,
+    /// Column: ineligible.
+    pub ineligible: &'static str,
+    /// Column: claims.
+    pub claims: &'static str,
+    /// Column: paid.
+    pub paid: &'static str,
+    /// Column: year-end balance, mean.
+    pub balance_mean: &'static str,
+    /// Column: year-end balance, 5th percentile.
+    pub balance_p05: &'static str,
+    /// Column / row: shortfall probability.
+    pub p_shortfall: &'static str,
+    /// Column: pause probability.
+    pub p_pause: &'static str,
+    /// Column / row: lifetime shortfall probability.
+    pub p_shortfall_lifetime: &'static str,
+    /// Column: standard error.
+    pub stderr: &'static str,
+    /// Row: principal refused by the leverage limit.
+    pub refused_leverage_principal: &'static str,
+    /// Row: principal refused because the bank was paused.
+    pub refused_paused_principal: &'static str,
+    /// Row: ineligible principal.
+    pub ineligible_principal: &'static str,
+    /// Row / column: credit enabled.
+    pub credit_enabled: &'static str,
+    /// Column: initial capital.
+    pub initial_capital: &'static str,
+    /// Column: book multiple.
+    pub book_multiple: &'static str,
+    /// Column: share refused by the leverage limit.
+    pub refused_leverage_share: &'static str,
+    /// Column: a grid point.
+    pub point: &'static str,
+    /// Column: the objective.
+    pub objective: &'static str,
+    /// Column: budget used.
+    pub budget_used: &'static str,
+    /// Column: feasible.
+    pub feasible: &'static str,
+    /// Column: mean claims.
+    pub claims_mean: &'static str,
+    /// Column: claims p99.
+    pub claims_p99: &'static str,
+    /// Column: mean paid.
+    pub paid_mean: &'static str,
+    /// Column: peak leverage.
+    pub peak_leverage: &'static str,
+    /// Heading before the simulation at a search's answer.
+    pub at_answer: &'static str,
+    /// Heading of the findings of a comparison.
+    pub findings: &'static str,
+}
+
+impl Lang {
+    /// The words of the CLI tables in this language.
+    pub fn table(self) -> &'static TableLabels {
+        match self {
+            Lang::Zh => &ZH_TABLE,
+            Lang::En => &EN_TABLE,
+        }
+    }
+}
+
+/// The label of a compared figure ([`crate::fund::compare::CompareFigures::rows`]) in `lang`,
+/// for the `fund compare` page and table; an unknown name is shown as it is.
+pub fn compare_figure(name: &str, lang: Lang) -> &str {
+    let (zh, en) = match name {
+        "lifetime_fund_claims" => ("全周期代偿申请", "lifetime claims"),
+        "lifetime_fund_paid" => ("全周期实际代偿", "lifetime paid"),
+        "lifetime_bank_loss" => ("全周期银行损失", "lifetime bank loss"),
+        "lifetime_other_parties_loss" => ("全周期其他方损失", "lifetime other parties' loss"),
+        "lifetime_public_cost" => ("全周期公共成本", "lifetime public cost"),
+        "credit_enabled" => ("信贷投放", "credit enabled"),
+        "ineligible_principal" => ("不符合条件的本金", "refused: ineligible"),
+        "refused_paused_principal" => ("银行暂停拒绝的本金", "refused: bank paused"),
+        "refused_leverage_principal" => ("杠杆拒绝的本金", "refused: leverage limit"),
+        "peak_leverage" => ("峰值杠杆", "peak leverage"),
+        "credit_per_public_yuan" => ("每元公共资金撬动信贷", "credit per public yuan"),
+        "horizon_shortfall_probability" => ("资金缺口概率（投放期）", "P(shortfall), horizon"),
+        "lifetime_shortfall_probability" => ("资金缺口概率（全周期）", "P(shortfall), lifetime"),
+        other => return other,
+    };
+    lang.pick(zh, en)
+}
+
+/// English words of the CLI tables.
+pub static EN_TABLE: TableLabels = TableLabels {
+    id: "id",
+    kind: "kind",
+    industry: "industry",
+    life_years: "life (y)",
+    appraised: "appraised",
+    liquidation_mean: "liquidation (mean)",
+    high_value: "high value",
+    score: "score",
+    portfolio: "PORTFOLIO",
+    yes: "yes",
+    no: "no",
+    item: "item",
+    value: "value",
+    decision: "decision",
+    borrower: "borrower",
+    loan: "loan",
+    pd: "pd 1y / tenor",
+    grade: "grade",
+    ead: "ead",
+    lgd: "lgd gross / net",
+    expected_loss: "expected loss",
+    appraised_value: "appraised value",
+    liquidation_value: "liquidation value",
+    pledge_rate: "pledge rate",
+    max_loan: "max loan",
+    capital: "capital k / rwa",
+    pricing: "pricing floor / rate cap",
+    scheme: "scheme",
+    eligible: "eligible",
+    not_eligible: "not eligible",
+    green_channel: "green channel",
+    asset: "asset",
+    limit: "limit",
+    effect: "effect",
+    code: "code",
+    reason: "reason",
+    months: "months",
+    decisions: ["approve", "refer", "decline"],
+    effects: ["decline", "refer", "adverse", "favourable"],
+    repayments: ["bullet", "annuity", "equal principal"],
+    kinds: [
+        "invention",
+        "utility_model",
+        "design",
+        "trademark",
+        "software_copyright",
+    ],
+    industries: [
+        "energy_saving_environmental",
+        "next_gen_it",
+        "biomedicine",
+        "high_end_equipment",
+        "new_energy",
+        "new_materials",
+        "new_energy_vehicles",
+        "other",
+    ],
+    year: "year",
+    defaults: "defaults",
+    gross_loss: "gross loss",
+    subsidies: "subsidies",
+    horizon: "horizon",
+    run_off: "run-off",
+    lifetime: "lifetime",
+    enrolled: "enrolled",
+    refused_leverage: "refused: leverage",
+    refused_paused: "refused: paused",
+    ineligible: "ineligible",
+    claims: "claims",
+    paid: "paid",
+    balance_mean: "balance end (mean)",
+    balance_p05: "balance end (p5)",
+    p_shortfall: "P(shortfall)",
+    p_pause: "P(pause)",
+    p_shortfall_lifetime: "lifetime P(shortfall)",
+    stderr: "stderr",
+    refused_leverage_principal: "refused: leverage (principal)",
+    refused_paused_principal: "refused: paused (principal)",
+    ineligible_principal: "ineligible (principal)",
+    credit_enabled: "credit enabled",
+    initial_capital: "initial capital",
+    book_multiple: "book multiple",
+    refused_leverage_share: "refused by leverage",
+    point: "point",
+    objective: "objective",
+    budget_used: "budget used",
+    feasible: "feasible",
+    claims_mean: "claims mean",
+    claims_p99: "claims p99",
+    paid_mean: "paid mean",
+    peak_leverage: "peak leverage",
+    at_answer: "simulation at the answer:",
+    findings: "what each result says:",
+};
+
+/// Chinese words of the CLI tables.
+pub static ZH_TABLE: TableLabels = TableLabels {
+    id: "编号",
+    kind: "类型",
+    industry: "产业",
+    life_years: "剩余年限（年）",
+    appraised: "评估价值",
+    liquidation_mean: "处置价值（均值）",
+    high_value: "高价值",
+    score: "评分",
+    portfolio: "组合合计",
+    yes: "是",
+    no: "否",
+    item: "项目",
+    value: "数值",
+    decision: "审批结论",
+    borrower: "借款企业",
+    loan: "贷款",
+    pd: "违约概率 一年 / 全期",
+    grade: "信用等级",
+    ead: "违约风险暴露",
+    lgd: "违约损失率 总 / 净",
+    expected_loss: "预期损失",
+    appraised_value: "评估价值",
+    liquidation_value: "处置价值",
+    pledge_rate: "质押率",
+    max_loan: "质押额度",
+    capital: "资本 K / 风险加权资产",
+    pricing: "定价底线 / 利率上限",
+    scheme: "补偿方案",
+    eligible: "符合条件",
+    not_eligible: "不符合条件",
+    green_channel: "绿色通道",
+    asset: "知识产权",
+    limit: "可贷额度",
+    effect: "作用",
+    code: "代码",
+    reason: "理由",
+    months: "个月",
+    decisions: ["批准", "转人工审查", "拒绝"],
+    effects: ["拒绝", "转审", "不利", "有利"],
+    repayments: ["到期一次还本", "等额本息", "等额本金"],
+    kinds: ["发明专利", "实用新型", "外观设计", "商标", "软件著作权"],
+    industries: [
+        "节能环保",
+        "新一代信息技术",
+        "生物医药",
+        "高端装备制造",
+        "新能源",
+        "新材料",
+        "新能源汽车",
+        "其他",
+    ],
+    year: "年度",
+    defaults: "违约笔数",
+    gross_loss: "本金损失",
+    subsidies: "贴息贴费补贴",
+    horizon: "政策期",
+    run_off: "清算期",
+    lifetime: "全部存续期",
+    enrolled: "纳入笔数",
+    refused_leverage: "超放大倍数被拒",
+    refused_paused: "银行暂停被拒",
+    ineligible: "不符合条件",
+    claims: "应补偿额",
+    paid: "实际补偿额",
+    balance_mean: "年末余额（均值）",
+    balance_p05: "年末余额（p5）",
+    p_shortfall: "缺口概率",
+    p_pause: "暂停概率",
+    p_shortfall_lifetime: "存续期缺口概率",
+    stderr: "标准误",
+    refused_leverage_principal: "超放大倍数被拒（本金）",
+    refused_paused_principal: "银行暂停被拒（本金）",
+    ineligible_principal: "不符合条件（本金）",
+    credit_enabled: "撬动贷款",
+    initial_capital: "初始资金",
+    book_multiple: "贷款规模倍数",
+    refused_leverage_share: "超放大倍数被拒比例",
+    point: "参数组合",
+    objective: "目标值",
+    budget_used: "已用预算",
+    feasible: "可行",
+    claims_mean: "应补偿额均值",
+    claims_p99: "应补偿额 p99",
+    paid_mean: "实际补偿额均值",
+    peak_leverage: "峰值放大倍数",
+    at_answer: "所得方案下的模拟结果：",
+    findings: "各方案结果解读：",
 };

@@ -16,9 +16,12 @@ use minijinja::{Environment, context};
 use serde::Serialize;
 
 pub use decision::{render_capacity, render_compare, render_optimise, render_size};
-pub use labels::{EN, Labels, Lang, UnknownLang, ZH};
+pub use labels::{
+    EN, EN_TABLE, Labels, Lang, TableLabels, UnknownLang, ZH, ZH_TABLE, compare_figure,
+};
 
 use crate::fund::{Assumptions, FundResult, PeriodResult};
+use crate::lang::grouped;
 use crate::stats::Stats;
 
 const TEMPLATE: &str = include_str!("report.html.j2");
@@ -82,7 +85,7 @@ pub fn render_html(result: &FundResult, lang: Lang) -> Result<String, ReportErro
         ),
         KeyFigure::new(
             labels.credit_enabled,
-            format!("{} {}", fmt.money(h.credit_enabled.mean), labels.unit),
+            crate::lang::amount(lang, h.credit_enabled.mean),
         ),
         KeyFigure::new(
             labels.peak_leverage,
@@ -116,10 +119,10 @@ pub fn render_html(result: &FundResult, lang: Lang) -> Result<String, ReportErro
         .collect();
     let a = &result.assumptions;
     let assumptions = vec![
-        (labels.book, book_line(result, fmt, labels, zh)),
+        (labels.book, book_line(result, lang)),
         (labels.risk, risk_line(a, zh)),
-        (labels.scheme, scheme_line(a, fmt, labels, zh)),
-        (labels.fund_rules, fund_line(a, fmt, labels, zh)),
+        (labels.scheme, scheme_line(a, lang)),
+        (labels.fund_rules, fund_line(a, lang)),
     ];
     let periods = [&result.horizon, &result.run_off, &result.lifetime];
     type Get = fn(&PeriodResult) -> Stats;
@@ -239,7 +242,7 @@ pub fn render_html(result: &FundResult, lang: Lang) -> Result<String, ReportErro
         paths => result.paths,
         model_id => &result.model_id,
         model_sha256 => &result.model_sha256,
-        initial_capital => format!("{} {}", fmt.money(result.initial_capital.to_f64()), labels.unit),
+        initial_capital => crate::lang::money(lang, result.initial_capital),
         key_figures => Serde(key_figures),
         horizon_rows => Serde(horizon_rows),
         reading => Serde(reading),
@@ -336,19 +339,19 @@ struct YearRow {
 }
 
 /// The loan book in one line.
-fn book_line(result: &FundResult, fmt: Fmt, labels: &Labels, zh: bool) -> String {
+fn book_line(result: &FundResult, lang: Lang) -> String {
     let b = &result.assumptions.book;
+    let money = |v: f64| crate::lang::amount(lang, v);
     let years: Vec<String> = b
         .by_year
         .iter()
-        .map(|y| format!("{}: {} / {}", y.year, y.loans, fmt.money(y.principal)))
+        .map(|y| format!("{}: {} / {}", y.year, y.loans, money(y.principal)))
         .collect();
-    if zh {
+    if lang == Lang::Zh {
         format!(
-            "{} 笔贷款，本金 {} {}（各年 笔数 / 本金：{}）；本金加权平均一年期违约率 {:.2} %；{} 家银行，{} 家企业；最后到期于第 {} 个月",
+            "{} 笔贷款，本金 {}（各年 笔数 / 本金：{}）；本金加权平均一年期违约率 {:.2} %；{} 家银行，{} 家企业；最后到期于第 {} 个月",
             b.loans,
-            fmt.money(b.principal),
-            labels.unit,
+            money(b.principal),
             years.join("，"),
             100.0 * b.mean_pd_1y,
             b.banks.len(),
@@ -357,10 +360,9 @@ fn book_line(result: &FundResult, fmt: Fmt, labels: &Labels, zh: bool) -> String
         )
     } else {
         format!(
-            "{} loans, principal {} {} (by year, loans / principal: {}); principal-weighted one-year PD {:.2} %; {} banks, {} firms; last maturity in month {}",
+            "{} loans, principal {} (by year, loans / principal: {}); principal-weighted one-year PD {:.2} %; {} banks, {} firms; last maturity in month {}",
             b.loans,
-            fmt.money(b.principal),
-            labels.unit,
+            money(b.principal),
             years.join(", "),
             100.0 * b.mean_pd_1y,
             b.banks.len(),
@@ -400,15 +402,16 @@ fn risk_line(a: &Assumptions, zh: bool) -> String {
 }
 
 /// The scheme's rules in one line.
-fn scheme_line(a: &Assumptions, fmt: Fmt, labels: &Labels, zh: bool) -> String {
+fn scheme_line(a: &Assumptions, lang: Lang) -> String {
     use crate::scheme::Coverage;
     let s = &a.scheme;
+    let zh = lang == Lang::Zh;
     let coverage = match &s.coverage {
         Coverage::Ratio(r) => format!("ratio {r}"),
         Coverage::Bands(b) => format!(
             "bands {}",
             b.iter()
-                .map(|b| format!("≤ {}: {}", fmt.money(b.max_amount.to_f64()), b.ratio))
+                .map(|b| format!("≤ {}: {}", crate::lang::money(lang, b.max_amount), b.ratio))
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
@@ -429,9 +432,7 @@ fn scheme_line(a: &Assumptions, fmt: Fmt, labels: &Labels, zh: bool) -> String {
         ),
     };
     let cap = |m: Option<crate::money::Money>| {
-        m.map_or("–".to_string(), |m| {
-            format!("{} {}", fmt.money(m.to_f64()), labels.unit)
-        })
+        m.map_or("–".to_string(), |m| crate::lang::money(lang, m))
     };
     let trigger = match s.trigger {
         crate::scheme::Trigger::Npl => format!("NPL + {} m", s.claim_lag_months),
@@ -469,12 +470,13 @@ fn scheme_line(a: &Assumptions, fmt: Fmt, labels: &Labels, zh: bool) -> String {
 }
 
 /// The fund's rules in one line.
-fn fund_line(a: &Assumptions, fmt: Fmt, labels: &Labels, zh: bool) -> String {
+fn fund_line(a: &Assumptions, lang: Lang) -> String {
     let f = &a.fund;
+    let zh = lang == Lang::Zh;
     let approps: Vec<String> = f
         .appropriations
         .iter()
-        .map(|m| fmt.money(m.to_f64()))
+        .map(|&m| crate::lang::money(lang, m))
         .collect();
     let lev = f.leverage_limit.map_or("–".to_string(), |l| {
         format!("{l}× ({})", f.leverage_limit_from)
@@ -497,18 +499,16 @@ fn fund_line(a: &Assumptions, fmt: Fmt, labels: &Labels, zh: bool) -> String {
     };
     if zh {
         format!(
-            "初始资金 {} {}；各年追加 [{}]；利率 {:.2} %；放大倍数上限 {lev}；补贴来源 {} 由{paid_from}支付",
-            fmt.money(f.initial_capital.to_f64()),
-            labels.unit,
+            "初始资金 {}；各年追加 [{}]；利率 {:.2} %；放大倍数上限 {lev}；补贴来源 {} 由{paid_from}支付",
+            crate::lang::money(lang, f.initial_capital),
             approps.join(", "),
             100.0 * f.interest_rate,
             f.subsidies_from
         )
     } else {
         format!(
-            "initial capital {} {}; appropriations [{}]; interest {:.2} %; leverage limit {lev}; subsidies from {} paid from the {paid_from}",
-            fmt.money(f.initial_capital.to_f64()),
-            labels.unit,
+            "initial capital {}; appropriations [{}]; interest {:.2} %; leverage limit {lev}; subsidies from {} paid from the {paid_from}",
+            crate::lang::money(lang, f.initial_capital),
             approps.join(", "),
             100.0 * f.interest_rate,
             f.subsidies_from
@@ -516,7 +516,8 @@ fn fund_line(a: &Assumptions, fmt: Fmt, labels: &Labels, zh: bool) -> String {
     }
 }
 
-/// Formats CNY amounts in the display unit of the language.
+/// Formats CNY amounts in the display unit of the language, for table cells under a column
+/// or axis that names the unit (standalone amounts go through [`crate::lang::amount`]).
 #[derive(Clone, Copy)]
 struct Fmt {
     unit: f64,
@@ -541,30 +542,6 @@ fn count(v: f64) -> String {
 /// A probability in percent with two decimals.
 fn pct(p: f64) -> String {
     format!("{:.2} %", 100.0 * p)
-}
-
-/// `v` with `decimals` decimals and a comma every three integer digits.
-fn grouped(v: f64, decimals: usize) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    let text = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = text
-        .split_once('.')
-        .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
-    let mut out = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    let negative = v < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0');
-    if negative { format!("-{out}") } else { out }
 }
 
 #[cfg(test)]
