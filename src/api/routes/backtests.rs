@@ -243,11 +243,9 @@ pub async fn backtest(
         tenant: request.tenant.clone(),
         segment: request.segment.map(Segment::text),
     };
-    Ok(
-        tokio::task::spawn_blocking(move || crate::backtest::run(&observations, &settings, scope))
-            .await
-            .map_err(|e| AppError::Internal(format!("backtest task: {e}")))?,
-    )
+    tokio::task::spawn_blocking(move || crate::backtest::run(&observations, &settings, scope))
+        .await
+        .map_err(|e| AppError::Internal(format!("backtest task: {e}")))
 }
 
 /// The fields of a stored scoring result a backtest reads.
