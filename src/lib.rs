@@ -8,6 +8,7 @@
 //! See `ARCHITECTURE.md` for the module map and `docs/` for the user documentation.
 
 pub mod asset;
+pub mod backtest;
 pub mod cpu;
 pub mod credit;
 pub mod fund;

@@ -40,6 +40,7 @@ use super::routes;
         routes::applications::list,
         routes::applications::report_outcome,
         routes::applications::outcomes,
+        routes::backtests::get,
         routes::fund::submit,
         routes::fund::list,
         routes::fund::get_job,
@@ -92,6 +93,7 @@ fn component_schemas() -> Map<String, Value> {
     register::<crate::credit::ScoreResult>(&mut responses);
     register::<routes::applications::ReplayResponse>(&mut responses);
     register::<super::audit::AuditPage>(&mut responses);
+    register::<crate::backtest::BacktestResult>(&mut responses);
     let mut schemas = requests.take_definitions(true);
     for (name, schema) in responses.take_definitions(true) {
         schemas.entry(name).or_insert(schema);

@@ -114,6 +114,29 @@ impl Date {
         era * 146_097 + doe - 719_468
     }
 
+    /// The date `days` days after 1970-01-01 (before it when negative), clamped to the years
+    /// 1000..=9999 a [`Date`] holds; the inverse of [`Date::days_since_epoch`] (H. Hinnant's
+    /// days-from-civil algorithm run backwards).
+    pub fn from_days_since_epoch(days: i64) -> Date {
+        let lo = Date::const_ymd(1000, 1, 1).map_or(0, Date::days_since_epoch);
+        let hi = Date::const_ymd(9999, 12, 31).map_or(0, Date::days_since_epoch);
+        let z = days.clamp(lo, hi) + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        // In range by the clamp above: the casts cannot truncate.
+        Date {
+            year: year as i32,
+            month: month as u8,
+            day: day as u8,
+        }
+    }
+
     /// Years from `self` to `later` (negative if `later` is earlier), counting
     /// [`DAYS_PER_YEAR`] days per year.
     pub fn years_until(self, later: Date) -> f64 {
@@ -193,6 +216,30 @@ impl schemars::JsonSchema for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_since_epoch_round_trips() {
+        for text in [
+            "1970-01-01",
+            "2000-02-29",
+            "2024-12-31",
+            "1000-01-01",
+            "9999-12-31",
+            "1969-07-20",
+        ] {
+            let d: Date = text.parse().unwrap();
+            assert_eq!(
+                Date::from_days_since_epoch(d.days_since_epoch()),
+                d,
+                "{text}"
+            );
+        }
+        assert_eq!(Date::from_days_since_epoch(0).to_string(), "1970-01-01");
+        assert_eq!(
+            Date::from_days_since_epoch(i64::MAX).to_string(),
+            "9999-12-31"
+        );
+    }
 
     #[test]
     fn parses_and_prints_iso_dates() {

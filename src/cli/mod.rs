@@ -10,6 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+#[cfg(feature = "server")]
+pub mod backtest;
 pub mod fund;
 pub mod fund_decide;
 pub mod fund_tools;
@@ -55,6 +57,11 @@ enum Command {
     /// check the result is identical (exit 0) or not (exit 1).
     #[cfg(feature = "server")]
     Replay(serve::ReplayArgs),
+    /// Backtest the scored applications of a database against their reported outcomes: PD
+    /// calibration by grade, discrimination, realised LGD, stability (same JSON as
+    /// `GET /v1/backtests`).
+    #[cfg(feature = "server")]
+    Backtest(backtest::BacktestArgs),
     /// Create or revoke API keys.
     #[cfg(feature = "server")]
     Keys {
@@ -254,6 +261,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Replay(args) => serve::replay(args),
         #[cfg(feature = "server")]
         Command::Keys { action } => serve::keys(action),
+        #[cfg(feature = "server")]
+        Command::Backtest(args) => backtest::run(&args),
     }
 }
 

@@ -11,25 +11,28 @@ use super::ReportError;
 use super::labels::Labels;
 use crate::fund::{FundResult, Histogram};
 
-const WIDTH: u32 = 900;
-const HEIGHT: u32 = 420;
-const FONT: &str = "sans-serif";
-const BLUE: RGBColor = RGBColor(31, 94, 168);
-const RED: RGBColor = RGBColor(196, 46, 46);
-const ORANGE: RGBColor = RGBColor(214, 120, 20);
-const GREY: RGBColor = RGBColor(90, 90, 90);
+pub(super) const WIDTH: u32 = 900;
+pub(super) const HEIGHT: u32 = 420;
+pub(super) const FONT: &str = "sans-serif";
+pub(super) const BLUE: RGBColor = RGBColor(31, 94, 168);
+pub(super) const RED: RGBColor = RGBColor(196, 46, 46);
+pub(super) const ORANGE: RGBColor = RGBColor(214, 120, 20);
+pub(super) const GREY: RGBColor = RGBColor(90, 90, 90);
 
-fn chart_err<E: std::fmt::Display>(e: E) -> ReportError {
+pub(super) fn chart_err<E: std::fmt::Display>(e: E) -> ReportError {
     ReportError::Chart(e.to_string())
 }
 
 /// Removes the namespace attribute plotters writes (implied for SVG inlined in HTML).
-fn inline_svg(svg: String) -> String {
+pub(super) fn inline_svg(svg: String) -> String {
     svg.replace(r#" xmlns="http://www.w3.org/2000/svg""#, "")
 }
 
 /// A non-empty, slightly padded axis range containing every value.
-fn padded_range(values: impl IntoIterator<Item = f64>, include_zero: bool) -> (f64, f64) {
+pub(super) fn padded_range(
+    values: impl IntoIterator<Item = f64>,
+    include_zero: bool,
+) -> (f64, f64) {
     let (mut lo, mut hi) = values
         .into_iter()
         .filter(|v| v.is_finite())
@@ -58,7 +61,7 @@ fn padded_range(values: impl IntoIterator<Item = f64>, include_zero: bool) -> (f
 }
 
 /// A short tick label for an amount already in display units.
-fn tick(v: f64) -> String {
+pub(super) fn tick(v: f64) -> String {
     let a = v.abs();
     if a >= 100.0 || a == 0.0 {
         format!("{v:.0}")

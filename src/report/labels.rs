@@ -706,3 +706,249 @@ pub static ZH_TABLE: TableLabels = TableLabels {
     at_answer: "所得方案下的模拟结果：",
     findings: "各方案结果解读：",
 };
+/// Every string of the backtest page (`ipledge backtest --report`).
+#[derive(Debug, serde::Serialize)]
+pub struct BacktestLabels {
+    /// Page title.
+    pub title: &'static str,
+    /// Window caption.
+    pub window: &'static str,
+    /// Tenant caption.
+    pub tenant: &'static str,
+    /// Shown for an admin's backtest of every tenant.
+    pub all_tenants: &'static str,
+    /// Segment caption.
+    pub segment: &'static str,
+    /// Shown when no segment filter applies.
+    pub whole_book: &'static str,
+    /// Model caption.
+    pub model: &'static str,
+    /// Heading of the key figures.
+    pub key_figures: &'static str,
+    /// Scored applications.
+    pub scored: &'static str,
+    /// One-year cohort with defaults.
+    pub cohort: &'static str,
+    /// Overall calibration light.
+    pub overall_light: &'static str,
+    /// AUC figure.
+    pub auc: &'static str,
+    /// LGD figure.
+    pub lgd: &'static str,
+    /// PSI figure.
+    pub psi: &'static str,
+    /// Calibration chart title.
+    pub calibration_title: &'static str,
+    /// Calibration chart: observed series.
+    pub observed: &'static str,
+    /// Calibration chart: predicted series.
+    pub predicted: &'static str,
+    /// Calibration chart y axis.
+    pub default_rate: &'static str,
+    /// Calibration chart x axis.
+    pub grade: &'static str,
+    /// Calibration chart note.
+    pub calibration_note: &'static str,
+    /// ROC chart title.
+    pub roc_title: &'static str,
+    /// ROC x axis.
+    pub fpr: &'static str,
+    /// ROC y axis.
+    pub tpr: &'static str,
+    /// ROC chance line.
+    pub chance: &'static str,
+    /// ROC chart note.
+    pub roc_note: &'static str,
+    /// Shown instead of the ROC chart when there are too few defaults.
+    pub roc_missing: &'static str,
+    /// Calibration table heading.
+    pub calibration_table: &'static str,
+    /// Column headers of the calibration table.
+    pub calibration_header: [&'static str; 10],
+    /// The overall row's label.
+    pub all: &'static str,
+    /// Discrimination table heading.
+    pub discrimination_table: &'static str,
+    /// Defaults count caption.
+    pub defaults: &'static str,
+    /// Non-defaults count caption.
+    pub non_defaults: &'static str,
+    /// Standard error caption.
+    pub stderr: &'static str,
+    /// 95 % interval caption.
+    pub ci95: &'static str,
+    /// LGD table heading.
+    pub lgd_table: &'static str,
+    /// Column headers of the LGD table.
+    pub lgd_header: [&'static str; 7],
+    /// LGD table note.
+    pub lgd_note: &'static str,
+    /// Stability table heading.
+    pub stability_table: &'static str,
+    /// Column headers of the PSI table.
+    pub psi_header: [&'static str; 6],
+    /// Stability note.
+    pub stability_note: &'static str,
+    /// Status words: green, yellow, red, insufficient data, ok.
+    pub status: [&'static str; 5],
+    /// PSI bands: stable, watch, shift.
+    pub bands: [&'static str; 3],
+    /// Definitions paragraph.
+    pub definitions: &'static str,
+}
+
+/// English backtest labels.
+pub static BACKTEST_EN: BacktestLabels = BacktestLabels {
+    title: "Model backtest",
+    window: "Scored",
+    tenant: "Tenant",
+    all_tenants: "all tenants",
+    segment: "Segment",
+    whole_book: "whole book",
+    model: "Thresholds from model",
+    key_figures: "Key figures",
+    scored: "Applications scored",
+    cohort: "One-year cohort: loans / defaults",
+    overall_light: "PD calibration, whole cohort",
+    auc: "AUC ± standard error",
+    lgd: "LGD realised / predicted (mean)",
+    psi: "PSI of the grade distribution",
+    calibration_title: "One-year default rate by grade",
+    observed: "observed (95 % Jeffreys interval)",
+    predicted: "predicted PD (mean)",
+    default_rate: "Default rate (%)",
+    grade: "Grade",
+    calibration_note: "Dots: observed default rate D/N with its 95 % Jeffreys interval; diamonds: mean predicted one-year PD. A diamond below the interval means the PD is too low.",
+    roc_title: "ROC curve of the one-year PD",
+    fpr: "Non-defaulters flagged (false positive rate)",
+    tpr: "Defaulters flagged (true positive rate)",
+    chance: "chance",
+    roc_note: "Each point flags every loan at or above a PD; the area under the curve is the AUC.",
+    roc_missing: "Too few defaulted or non-defaulted loans for the ROC curve and the AUC.",
+    calibration_table: "PD calibration (Jeffreys and binomial tests)",
+    calibration_header: [
+        "Grade",
+        "N",
+        "Defaults D",
+        "Observed DR",
+        "Jeffreys 95 % interval",
+        "Mean PD",
+        "Expected defaults",
+        "Jeffreys p",
+        "Binomial p",
+        "Light",
+    ],
+    all: "all",
+    discrimination_table: "Discrimination",
+    defaults: "defaulted loans",
+    non_defaults: "non-defaulted loans",
+    stderr: "standard error (DeLong)",
+    ci95: "95 % interval",
+    lgd_table: "Realised against predicted LGD (resolved defaults)",
+    lgd_header: [
+        "Predicted LGD",
+        "N",
+        "Mean realised",
+        "± std. error",
+        "Mean predicted",
+        "Exposure-weighted realised",
+        "Status",
+    ],
+    lgd_note: "Realised LGD = (exposure − recoveries discounted to the default date) / exposure, over defaults whose latest report says recovered; defaults still in workout are counted apart.",
+    stability_table: "Stability of the grade distribution",
+    psi_header: [
+        "Grade",
+        "Base N",
+        "Base share",
+        "Recent N",
+        "Recent share",
+        "PSI term",
+    ],
+    stability_note: "Base: the first half of the window; recent: the second. PSI below the watch level: stable; between watch and shift: watch; above shift: significant shift.",
+    status: ["green", "yellow", "red", "insufficient data", "ok"],
+    bands: ["stable", "watch", "shift"],
+    definitions: "The one-year cohort holds the loans whose first year after scoring is known: defaulted within it, or reported performing (or repaid) after it. Jeffreys p = Beta(D + ½, N − D + ½) CDF at the mean PD; binomial p = P(X ≥ D) for X ~ Binomial(N, PD). Light: green p ≥ green level, yellow down to the red level, red below; a row with fewer loans than the model's minimum is not tested. Every figure shows the number of loans it rests on.",
+};
+
+/// Chinese backtest labels.
+pub static BACKTEST_ZH: BacktestLabels = BacktestLabels {
+    title: "模型回测报告",
+    window: "评分日期",
+    tenant: "机构",
+    all_tenants: "全部机构",
+    segment: "细分",
+    whole_book: "全部贷款",
+    model: "阈值来源模型",
+    key_figures: "关键指标",
+    scored: "已评分申请",
+    cohort: "一年观察队列：贷款数 / 违约数",
+    overall_light: "PD 校准（全队列）",
+    auc: "AUC ± 标准误",
+    lgd: "LGD 实际 / 预测（均值）",
+    psi: "评级分布稳定性指数 PSI",
+    calibration_title: "各评级一年违约率",
+    observed: "实际违约率（95 % Jeffreys 区间）",
+    predicted: "预测 PD（均值）",
+    default_rate: "违约率（%）",
+    grade: "评级",
+    calibration_note: "圆点：实际违约率 D/N 及其 95 % Jeffreys 区间；菱形：平均预测一年期 PD。菱形低于区间说明 PD 偏低。",
+    roc_title: "一年期 PD 的 ROC 曲线",
+    fpr: "误判正常贷款比例（假阳性率）",
+    tpr: "识别违约贷款比例（真阳性率）",
+    chance: "随机",
+    roc_note: "每个点表示将 PD 不低于某阈值的贷款标记为高风险；曲线下面积即 AUC。",
+    roc_missing: "违约或未违约贷款太少，无法给出 ROC 曲线和 AUC。",
+    calibration_table: "PD 校准（Jeffreys 检验与二项检验）",
+    calibration_header: [
+        "评级",
+        "N",
+        "违约数 D",
+        "实际违约率",
+        "Jeffreys 95 % 区间",
+        "平均 PD",
+        "预期违约数",
+        "Jeffreys p 值",
+        "二项 p 值",
+        "信号灯",
+    ],
+    all: "合计",
+    discrimination_table: "区分能力",
+    defaults: "违约贷款",
+    non_defaults: "未违约贷款",
+    stderr: "标准误（DeLong）",
+    ci95: "95 % 区间",
+    lgd_table: "实际与预测 LGD（已结清违约）",
+    lgd_header: [
+        "预测 LGD",
+        "N",
+        "实际均值",
+        "± 标准误",
+        "预测均值",
+        "敞口加权实际值",
+        "状态",
+    ],
+    lgd_note: "实际 LGD =（违约敞口 − 折现至违约日的回收额）/ 违约敞口，仅计最新报告为已回收（recovered）的违约；仍在清收中的违约单独计数。",
+    stability_table: "评级分布稳定性",
+    psi_header: [
+        "评级",
+        "基期数量",
+        "基期占比",
+        "近期数量",
+        "近期占比",
+        "PSI 分项",
+    ],
+    stability_note: "基期：窗口前半段；近期：后半段。PSI 低于关注线为稳定，介于关注线与偏移线之间需关注，高于偏移线为显著偏移。",
+    status: ["绿灯", "黄灯", "红灯", "数据不足", "正常"],
+    bands: ["稳定", "关注", "偏移"],
+    definitions: "一年观察队列：评分后第一年结果已知的贷款——一年内违约，或一年后仍报告正常（或已结清）。Jeffreys p = Beta(D + ½, N − D + ½) 在平均 PD 处的分布函数值；二项 p = P(X ≥ D)，X ~ 二项(N, PD)。信号灯：p 不低于绿灯线为绿灯，介于红灯线与绿灯线之间为黄灯，低于红灯线为红灯；贷款数少于模型最低要求的行不做检验。每个数字都注明其所依据的贷款数。",
+};
+
+impl Lang {
+    /// The backtest page's labels in this language.
+    pub fn backtest_labels(self) -> &'static BacktestLabels {
+        match self {
+            Lang::Zh => &BACKTEST_ZH,
+            Lang::En => &BACKTEST_EN,
+        }
+    }
+}

@@ -7,6 +7,7 @@
 //! not run simulations, read files or know about the CLI. The page references nothing outside
 //! itself: no scripts, stylesheets, fonts or images are fetched.
 
+mod backtest;
 mod charts;
 mod decision;
 mod labels;
@@ -15,6 +16,7 @@ use minijinja::value::Serde;
 use minijinja::{Environment, context};
 use serde::Serialize;
 
+pub use backtest::render_backtest;
 pub use decision::{render_capacity, render_compare, render_optimise, render_size};
 pub use labels::{
     EN, EN_TABLE, Labels, Lang, TableLabels, UnknownLang, ZH, ZH_TABLE, compare_figure,

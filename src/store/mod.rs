@@ -180,6 +180,22 @@ pub struct OutcomeRecord {
     pub body: String,
 }
 
+/// A scored application with the outcome reports a backtest reads
+/// ([`Store::backtest_page`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BacktestRow {
+    /// `app_…`.
+    pub id: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// The engine's scoring result (JSON text).
+    pub output: String,
+    /// The latest outcome report (JSON text), if any.
+    pub latest_outcome: Option<String>,
+    /// The first report saying `defaulted` or `recovered` (JSON text), if any.
+    pub first_default: Option<String>,
+}
+
 /// A stored response to a POST made with an `Idempotency-Key`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredResponse {
@@ -618,6 +634,71 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(application_from_row).collect()
+    }
+
+    /// How many applications of `tenant` (all when `None`) were stored with `created_at` in
+    /// `[created_from, created_before)` (RFC 3339 text compared as text: pass `YYYY-MM-DD`
+    /// day bounds, `""` and `"~"` for open ends).
+    pub async fn count_applications_between(
+        &self,
+        tenant: Option<&str>,
+        created_from: &str,
+        created_before: &str,
+    ) -> Result<u64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM applications \
+             WHERE ($1 = '' OR tenant = $1) AND created_at >= $2 AND created_at < $3",
+        )
+        .bind(tenant.unwrap_or("").to_string())
+        .bind(created_from.to_string())
+        .bind(created_before.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        to_u64(row.try_get("n")?, "count(applications)")
+    }
+
+    /// A page (up to `limit`, ids after `cursor`, in id order) of the applications of `tenant`
+    /// (all when `None`) stored in `[created_from, created_before)`, each with the body of its
+    /// latest outcome report and of its first `defaulted`/`recovered` report: what a backtest
+    /// reads. Callers page through a window whose size they checked with
+    /// [`Store::count_applications_between`], so memory stays bounded by the page.
+    pub async fn backtest_page(
+        &self,
+        tenant: Option<&str>,
+        created_from: &str,
+        created_before: &str,
+        cursor: &str,
+        limit: u32,
+    ) -> Result<Vec<BacktestRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.created_at, a.output, \
+             (SELECT o.body FROM outcomes o WHERE o.application_id = a.id \
+              ORDER BY o.created_at DESC, o.id DESC LIMIT 1) AS latest_outcome, \
+             (SELECT o.body FROM outcomes o WHERE o.application_id = a.id \
+              AND o.status IN ('defaulted', 'recovered') \
+              ORDER BY o.created_at, o.id LIMIT 1) AS first_default \
+             FROM applications a \
+             WHERE ($1 = '' OR a.tenant = $1) AND a.created_at >= $2 AND a.created_at < $3 \
+             AND a.id > $4 ORDER BY a.id LIMIT $5",
+        )
+        .bind(tenant.unwrap_or("").to_string())
+        .bind(created_from.to_string())
+        .bind(created_before.to_string())
+        .bind(cursor.to_string())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(BacktestRow {
+                    id: row.try_get("id")?,
+                    created_at: row.try_get("created_at")?,
+                    output: row.try_get("output")?,
+                    latest_outcome: row.try_get("latest_outcome")?,
+                    first_default: row.try_get("first_default")?,
+                })
+            })
+            .collect()
     }
 
     // ---- outcomes ---------------------------------------------------------------------------

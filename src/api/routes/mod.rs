@@ -3,6 +3,7 @@
 //! engine on the blocking pool and stores through [`crate::store`].
 
 pub mod applications;
+pub mod backtests;
 pub mod fund;
 pub mod fund_jobs;
 pub mod valuations;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
             "/v1/applications/{id}/outcomes",
             get(applications::outcomes),
         )
+        .route("/v1/backtests", get(backtests::get))
         .route("/v1/valuations", post(valuations::value))
         .route("/v1/fund/simulations", get(fund::list).post(fund::submit))
         .route(
