@@ -194,7 +194,7 @@ pub fn table(r: &ScoreResult, lang: Lang) -> String {
     assets.set_header(vec![
         l.asset,
         l.kind,
-        l.grade,
+        l.asset_grade,
         l.appraised,
         l.pledge_rate,
         l.limit,

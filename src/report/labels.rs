@@ -393,6 +393,8 @@ pub struct TableLabels {
     pub green_channel: &'static str,
     /// Column: asset.
     pub asset: &'static str,
+    /// Column: value grade of a pledged asset.
+    pub asset_grade: &'static str,
     /// Column: loan limit of an asset.
     pub limit: &'static str,
     /// Column: effect of a reason.
@@ -553,6 +555,7 @@ pub static EN_TABLE: TableLabels = TableLabels {
     not_eligible: "not eligible",
     green_channel: "green channel",
     asset: "asset",
+    asset_grade: "grade",
     limit: "limit",
     effect: "effect",
     code: "code",
@@ -650,6 +653,7 @@ pub static ZH_TABLE: TableLabels = TableLabels {
     not_eligible: "不符合条件",
     green_channel: "绿色通道",
     asset: "知识产权",
+    asset_grade: "价值等级",
     limit: "可贷额度",
     effect: "作用",
     code: "代码",
