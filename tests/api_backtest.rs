@@ -361,7 +361,7 @@ fn cli_backtest_refuses_a_missing_database_and_bad_flags() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("nope.db") && stderr.contains("does not exist"),
+        stderr.contains("nope.db") && stderr.contains("no database at"),
         "{stderr}"
     );
     assert!(!missing.exists(), "the database must not be created");

@@ -121,7 +121,8 @@ pub fn light(p: f64, settings: &BacktestSettings) -> TrafficLight {
 fn row(grade: &str, loans: &[(&Observation, bool)], settings: &BacktestSettings) -> CalibrationRow {
     let n = loans.len() as u64;
     let defaults = loans.iter().filter(|(_, d)| *d).count() as u64;
-    let expected_defaults: f64 = loans.iter().map(|(o, _)| o.pd_1y.get()).sum();
+    // A fold from +0: `Sum` of no f64 is −0, which would print as "-0.0".
+    let expected_defaults = loans.iter().fold(0.0, |sum, (o, _)| sum + o.pd_1y.get());
     let mean_pd = (n > 0).then(|| expected_defaults / n as f64);
     let d = defaults as f64;
     let tested = mean_pd.filter(|_| n >= settings.min_observations);

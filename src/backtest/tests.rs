@@ -294,6 +294,18 @@ fn too_few_loans_are_not_tested() {
     let r = run(&book, &s, Scope::default());
     let row = &r.calibration.overall;
     assert_eq!((row.n, row.defaults), (5, 0));
+    let empty = run(&[], &s, Scope::default());
+    assert_eq!(
+        serde_json::to_value(&empty.calibration.overall).unwrap()["expected_defaults"],
+        serde_json::json!(0.0)
+    );
+    assert!(
+        empty
+            .calibration
+            .overall
+            .expected_defaults
+            .is_sign_positive()
+    );
     assert_eq!(row.status, TrafficLight::InsufficientData);
     assert_eq!(row.jeffreys_p, None);
     assert_eq!(r.discrimination.status, DataStatus::InsufficientData);
