@@ -156,7 +156,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(ops::no_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .with_state(state.clone());
-    let docs = openapi::docs_router();
+    let docs = openapi::docs_router(&limits);
     api.merge(docs)
         .layer(axum::middleware::from_fn_with_state(
             limits.request_timeout,
