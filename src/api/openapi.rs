@@ -224,6 +224,13 @@ pub fn document_for(limits: &Limits) -> Value {
                 continue;
             };
             for operation in item.values_mut().filter_map(Value::as_object_mut) {
+                // Every body is required: an empty one is 400.
+                if let Some(body) = operation
+                    .get_mut("requestBody")
+                    .and_then(Value::as_object_mut)
+                {
+                    body.insert("required".to_string(), json!(true));
+                }
                 bound_query(path, operation, limits);
                 common_responses(operation);
                 examples::attach(operation);
@@ -319,7 +326,7 @@ fn bound_query(path: &str, operation: &mut Map<String, Value>, limits: &Limits) 
             "lang" => json!({"type": "string", "enum": ["zh", "en"], "default": "en"}),
             "as_of" => json!({"type": "string", "format": "date",
                 "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "default": "2026-01-01"}),
-            "cursor" => json!({"type": "string", "minLength": 1}),
+            "cursor" => json!({"type": "string"}),
             _ => continue,
         };
         if let Some(param) = param.as_object_mut() {
