@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 ST_VERSION=4.32.5                        # works on Python 3.11
 VENV=target/schemathesis-venv
 BIN=${IPLEDGE_BIN:-target/debug/ipledge}
-MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-40}
+MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-80}
 TIME_LIMIT=${SCHEMATHESIS_TIME_LIMIT:-170}   # seconds per backend, a hard bound
 PG_URL=${IPLEDGE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 WORK=$(mktemp -d)
