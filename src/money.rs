@@ -159,10 +159,15 @@ impl schemars::JsonSchema for Money {
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // Answers are always plain decimal strings; inputs may also be JSON numbers, carry
+        // `_` separators or an exponent (what `Deserialize` reads), so the pattern admits them.
         schemars::json_schema!({
-            "type": "string",
-            "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
-            "description": "CNY amount as a decimal string, e.g. \"1250000.00\""
+            "anyOf": [
+                {"type": "string", "pattern": "^\\s*[-+]?[0-9_.]+([eE][-+]?[0-9]+)?\\s*$"},
+                {"type": "number"}
+            ],
+            "description": "CNY amount as a decimal string, e.g. \"1250000.00\" (a JSON number is read too)",
+            "examples": ["1250000.00"]
         })
     }
 }

@@ -116,7 +116,7 @@ pub struct AuditPage {
 }
 
 /// `GET /v1/audit?cursor=&limit=`: the audit trail, oldest first (admin keys only).
-#[utoipa::path(get, path = "/v1/audit", tag = "ops",
+#[utoipa::path(get, path = "/v1/audit", tag = "ops", operation_id = "listAuditEntries",
     security(("bearer" = [])),
     params(
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),

@@ -186,7 +186,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(ops::no_route)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .with_state(state.clone());
-    let docs = openapi::docs_router();
+    let docs = openapi::docs_router(&limits);
     // Outermost last: the request id is set first, then the log line, the per-address limit
     // (before any authentication or body is read), the span, the body limit and the timeout.
     api.merge(docs)

@@ -15,9 +15,12 @@ use serde_json::{Map, Value, json};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::error::Problem;
+use super::Limits;
+use super::error::{PROBLEM_JSON, Problem};
 use super::ops::{Health, ModelList};
 use super::routes;
+
+mod examples;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -125,22 +128,7 @@ fn component_schemas() -> Map<String, Value> {
                 "compare": {"$ref": "#/components/schemas/CompareJob"},
                 "optimise": {"$ref": "#/components/schemas/OptimiseJob"}
             },
-            "examples": [{
-                "job": "optimise",
-                "optimise": {
-                    "vary": ["scheme.ratio=0.2..0.6:5"],
-                    "objective": "scheme.ratio",
-                    "max_shortfall_prob": 0.05
-                },
-                "scenario": {"name": "pilot-fund", "horizon_years": 3, "paths": 2000, "seed": 7},
-                "scheme": "zhongshan",
-                "book": {"cohort": [{
-                    "count": 100,
-                    "amount": {"fixed": "3000000"},
-                    "pd_1y": {"fixed": 0.03}
-                }]},
-                "fund": {"initial_capital": "70000000"}
-            }]
+            "examples": [examples::optimise_job()]
         }),
     );
     schemas.insert(
@@ -161,62 +149,220 @@ fn component_schemas() -> Map<String, Value> {
             ]
         }),
     );
-    // A stored application: the scoring result plus the id and time it was stored under.
+    // What the server adds to a stored or computed result.
+    let stamped = |id: &str, what: &str| {
+        json!({
+            "type": "object",
+            "required": ["id", "created_at"],
+            "properties": {
+                "id": {"type": "string", "description": format!("{what} id, `{id}_…`")},
+                "created_at": {"type": "string", "format": "date-time",
+                    "description": "when it was computed (RFC 3339 UTC)"}
+            }
+        })
+    };
     schemas.insert(
         "ApplicationResponse".to_string(),
         json!({
-            "type": "object",
-            "description": "the `ipledge score --format json` result plus `id` and `created_at`",
-            "required": ["id", "created_at"],
-            "properties": {
-                "id": {"type": "string"},
-                "created_at": {"type": "string", "format": "date-time"}
-            },
-            "additionalProperties": true
+            "description": "a stored application: the `ipledge score --format json` result \
+                            (ScoreResult) plus `id` and `created_at`, served byte for byte as stored",
+            "allOf": [{"$ref": "#/components/schemas/ScoreResult"}, stamped("app", "application")]
         }),
     );
+    schemas.insert(
+        "ValuationResponse".to_string(),
+        json!({
+            "description": "the `ipledge value --format json` result (ValuationResult) plus `id` \
+                            and `created_at`; not stored",
+            "allOf": [{"$ref": "#/components/schemas/ValuationResult"}, stamped("val", "valuation")]
+        }),
+    );
+    if let Some(problem) = schemas.get_mut("Problem").and_then(Value::as_object_mut) {
+        problem.insert("examples".to_string(), json!([examples::problem()]));
+    }
     schemas
 }
 
-/// The whole OpenAPI document as JSON (built once).
+/// The OpenAPI document of a server with the default [`Limits`] (built once).
 pub fn document() -> &'static Value {
     static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(|| {
-        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
-        if let Some(root) = doc.as_object_mut() {
-            // Pin the version so the document does not change with each release bump.
-            if let Some(info) = root.get_mut("info").and_then(Value::as_object_mut) {
-                info.insert("version".to_string(), json!("1"));
-                info.remove("license");
-                info.remove("contact");
-            }
-            let components = root
-                .entry("components")
-                .or_insert_with(|| json!({}))
-                .as_object_mut();
-            if let Some(components) = components {
-                let schemas = components
-                    .entry("schemas")
-                    .or_insert_with(|| json!({}))
-                    .as_object_mut();
-                if let Some(schemas) = schemas {
-                    schemas.extend(component_schemas());
+    DOC.get_or_init(|| document_for(&Limits::default()))
+}
+
+/// The OpenAPI document of a server with `limits`: the query bounds (`paths`, `limit`) and
+/// the most assets per request are the server's own, so a client that keeps to the document
+/// is never refused for them.
+pub fn document_for(limits: &Limits) -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    let Some(root) = doc.as_object_mut() else {
+        return doc;
+    };
+    // Pin the version so the document does not change with each release bump.
+    if let Some(info) = root.get_mut("info").and_then(Value::as_object_mut) {
+        info.insert("version".to_string(), json!("1"));
+        info.remove("license");
+        info.remove("contact");
+    }
+    let components = root
+        .entry("components")
+        .or_insert_with(|| json!({}))
+        .as_object_mut();
+    if let Some(components) = components {
+        let schemas = components
+            .entry("schemas")
+            .or_insert_with(|| json!({}))
+            .as_object_mut();
+        if let Some(schemas) = schemas {
+            schemas.extend(component_schemas());
+            bound_asset_lists(schemas, limits.max_assets);
+        }
+        components.insert(
+            "securitySchemes".to_string(),
+            json!({"bearer": {"type": "http", "scheme": "bearer",
+                "description": "an API key from `ipledge keys create`"}}),
+        );
+    }
+    if let Some(paths) = root.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for operation in item.values_mut().filter_map(Value::as_object_mut) {
+                // Every body is required: an empty one is 400.
+                if let Some(body) = operation
+                    .get_mut("requestBody")
+                    .and_then(Value::as_object_mut)
+                {
+                    body.insert("required".to_string(), json!(true));
                 }
-                components.insert(
-                    "securitySchemes".to_string(),
-                    json!({"bearer": {"type": "http", "scheme": "bearer",
-                        "description": "an API key from `ipledge keys create`"}}),
-                );
+                bound_query(path, operation, limits);
+                common_responses(operation);
+                examples::attach(operation);
             }
         }
-        doc
+    }
+    doc
+}
+
+/// A problem+json response.
+fn problem(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     })
 }
 
-/// `/openapi.json` and Swagger UI at `/docs` (assets vendored into the binary).
-pub fn docs_router() -> Router {
+/// Adds the statuses that follow from what an operation reads, where its attribute does not
+/// already say them: every route can time out (503); a route that needs a key answers 401 and
+/// 429; a route with a body 400, 413 and 415; a route reading a body or a query 422 (bad
+/// fields, unknown query parameters). Role (403), missing ids (404) and conflicts (409) are
+/// route facts, written on the handlers.
+fn common_responses(operation: &mut Map<String, Value>) {
+    let secured = operation.contains_key("security");
+    let body = operation.contains_key("requestBody");
+    let query = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query" || p["in"] == "header"));
+    let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let mut add = |status: &str, description: &str| {
+        responses
+            .entry(status.to_string())
+            .or_insert_with(|| problem(description));
+    };
+    if secured {
+        add(
+            "401",
+            "no, unknown or revoked API key (with `WWW-Authenticate: Bearer`)",
+        );
+        add(
+            "429",
+            "the key's rate limit is exceeded (with `Retry-After` in seconds)",
+        );
+    }
+    if body {
+        add("400", "the body is not JSON (or TOML) at all, or not UTF-8");
+        add(
+            "413",
+            "the body is larger than the server's --max-body-bytes",
+        );
+        add("415", "a Content-Type this route does not read");
+    }
+    if body || query {
+        add(
+            "422",
+            "bad input: `errors[]` names every bad field with its path (`query.paths`, \
+             `header.idempotency-key`, body fields)",
+        );
+    }
+    add(
+        "503",
+        "the request took longer than the server's --request-timeout-secs",
+    );
+}
+
+/// Puts the server's bounds on the query parameters: `paths` (1 to `--max-paths`, or
+/// `--max-job-paths` for fund jobs), `limit` (1 to the largest page), `seed` (a u64), `lang`
+/// (`zh`|`en`), `as_of` (a date).
+fn bound_query(path: &str, operation: &mut Map<String, Value>, limits: &Limits) {
+    let Some(params) = operation
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for param in params.iter_mut().filter(|p| p["in"] == "query") {
+        let name = param["name"].as_str().unwrap_or_default().to_string();
+        let schema = match name.as_str() {
+            "paths" if path.starts_with("/v1/fund/") => {
+                json!({"type": "integer", "minimum": 1, "maximum": limits.max_job_paths})
+            }
+            "paths" => json!({"type": "integer", "minimum": 1, "maximum": limits.max_paths,
+                "default": limits.default_paths.min(limits.max_paths)}),
+            "limit" => json!({"type": "integer", "minimum": 1, "maximum": limits.max_page,
+                "default": 20.min(limits.max_page)}),
+            "seed" => json!({"type": "integer", "minimum": 0, "maximum": u64::MAX}),
+            "lang" => json!({"type": "string", "enum": ["zh", "en"], "default": "en"}),
+            "as_of" => json!({"type": "string", "format": "date",
+                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "default": "2026-01-01"}),
+            // The id of the last item of the previous page (`store::is_id`), or empty.
+            "cursor" => json!({"type": "string", "pattern": "^([a-z]{1,16}_[0-9a-f]{30})?$"}),
+            _ => continue,
+        };
+        if let Some(param) = param.as_object_mut() {
+            param.insert("schema".to_string(), schema);
+        }
+    }
+}
+
+/// The most assets an application or asset list may carry (`--max-assets`).
+fn bound_asset_lists(schemas: &mut Map<String, Value>, max_assets: usize) {
+    if let Some(assets) = schemas
+        .get_mut("RawApplication")
+        .and_then(|s| s.pointer_mut("/properties/pledged_assets"))
+        .and_then(Value::as_object_mut)
+    {
+        assets.insert("maxItems".to_string(), json!(max_assets));
+    }
+    if let Some(list) = schemas.get_mut("AssetList") {
+        for pointer in ["/oneOf/0", "/oneOf/1/properties/assets"] {
+            if let Some(array) = list.pointer_mut(pointer).and_then(Value::as_object_mut) {
+                array.insert("maxItems".to_string(), json!(max_assets));
+            }
+        }
+    }
+}
+
+/// `/openapi.json` (the document of a server with `limits`) and Swagger UI at `/docs`
+/// (assets vendored into the binary).
+pub fn docs_router(limits: &Limits) -> Router {
     SwaggerUi::new("/docs")
-        .external_url_unchecked("/openapi.json", document().clone())
+        .external_url_unchecked("/openapi.json", document_for(limits))
         .into()
 }
 

@@ -18,7 +18,7 @@ pub struct Health {
 }
 
 /// `GET /healthz`: the process is up.
-#[utoipa::path(get, path = "/healthz", tag = "ops",
+#[utoipa::path(get, path = "/healthz", operation_id = "getHealth", tag = "ops",
     responses((status = 200, description = "the process is up", body = ref("#/components/schemas/Health"))))]
 pub async fn healthz() -> Json<Health> {
     Json(Health {
@@ -27,7 +27,7 @@ pub async fn healthz() -> Json<Health> {
 }
 
 /// `GET /readyz`: the database answers (503 problem otherwise).
-#[utoipa::path(get, path = "/readyz", tag = "ops",
+#[utoipa::path(get, path = "/readyz", operation_id = "getReadiness", tag = "ops",
     responses(
         (status = 200, description = "the database answers", body = ref("#/components/schemas/Health")),
         (status = 503, description = "the database does not answer", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
@@ -45,7 +45,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /metrics`: Prometheus text format.
-#[utoipa::path(get, path = "/metrics", tag = "ops",
+#[utoipa::path(get, path = "/metrics", operation_id = "getMetrics", tag = "ops",
     responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let handle = &state.inner.metrics;
@@ -77,7 +77,7 @@ pub struct ModelList {
 }
 
 /// `GET /v1/models`: the model in use, with its hash.
-#[utoipa::path(get, path = "/v1/models", tag = "catalogue",
+#[utoipa::path(get, path = "/v1/models", operation_id = "listModels", tag = "catalogue",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "the model in use", body = ref("#/components/schemas/ModelList")),
@@ -137,7 +137,7 @@ pub struct SchemeList {
 }
 
 /// `GET /v1/schemes`: the compensation-scheme presets a scenario or application can name.
-#[utoipa::path(get, path = "/v1/schemes", tag = "catalogue",
+#[utoipa::path(get, path = "/v1/schemes", operation_id = "listSchemes", tag = "catalogue",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "the shipped scheme presets", body = ref("#/components/schemas/SchemeList")),

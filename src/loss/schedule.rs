@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[schemars(transform = accept_alias)]
 pub enum Repayment {
     /// Principal at maturity, interest along the way.
     #[default]
@@ -22,6 +23,25 @@ pub enum Repayment {
     Annuity,
     /// Equal monthly instalments of principal (等额本金).
     EqualPrincipal,
+}
+
+/// The schema of [`Repayment`] names `amortising` too, the alias that `Deserialize` reads
+/// (schemars leaves serde aliases out).
+fn accept_alias(schema: &mut schemars::Schema) {
+    let variants = schema
+        .get_mut("oneOf")
+        .and_then(serde_json::Value::as_array_mut);
+    for variant in variants.into_iter().flatten() {
+        if let Some(variant) = variant.as_object_mut() {
+            if variant.get("const").and_then(serde_json::Value::as_str) == Some("annuity") {
+                variant.remove("const");
+                variant.insert(
+                    "enum".to_string(),
+                    serde_json::json!(["annuity", "amortising"]),
+                );
+            }
+        }
+    }
 }
 
 impl Repayment {

@@ -49,11 +49,12 @@ async fn visible_application(
 }
 
 /// `GET /v1/applications/{id}`: the stored scoring result (404 for other tenants' ids).
-#[utoipa::path(get, path = "/v1/applications/{id}", tag = "applications",
+#[utoipa::path(get, path = "/v1/applications/{id}", operation_id = "getApplication", tag = "applications",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "application id")),
     responses(
         (status = 200, description = "the stored scoring result plus id and created_at", body = ref("#/components/schemas/ApplicationResponse")),
+        (status = 403, description = "not a bank or admin key", content_type = "application/problem+json", body = ref("#/components/schemas/Problem")),
         (status = 404, description = "no such application for this tenant", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
 pub async fn get_one(
     State(state): State<AppState>,
@@ -109,13 +110,14 @@ pub struct ApplicationPage {
 }
 
 /// `GET /v1/applications?cursor=&limit=`: the caller's applications, oldest first.
-#[utoipa::path(get, path = "/v1/applications", tag = "applications",
+#[utoipa::path(get, path = "/v1/applications", operation_id = "listApplications", tag = "applications",
     security(("bearer" = [])),
     params(
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
         ("limit" = Option<u32>, Query, description = "page size, 1..=100, default 20")),
     responses(
         (status = 200, description = "a page of the caller's applications", body = ref("#/components/schemas/ApplicationPage")),
+        (status = 403, description = "not a bank or admin key", content_type = "application/problem+json", body = ref("#/components/schemas/Problem")),
         (status = 422, description = "bad query", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
 pub async fn list(
     State(state): State<AppState>,
@@ -294,12 +296,13 @@ pub struct OutcomeResponse {
 }
 
 /// `POST /v1/applications/{id}/outcome`: report repaid / defaulted / recovered amounts.
-#[utoipa::path(post, path = "/v1/applications/{id}/outcome", tag = "applications",
+#[utoipa::path(post, path = "/v1/applications/{id}/outcome", operation_id = "reportOutcome", tag = "applications",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "application id")),
     request_body(content = ref("#/components/schemas/OutcomeReport"), content_type = "application/json"),
     responses(
         (status = 201, description = "stored", body = ref("#/components/schemas/OutcomeResponse")),
+        (status = 403, description = "not a bank or admin key", content_type = "application/problem+json", body = ref("#/components/schemas/Problem")),
         (status = 404, description = "no such application for this tenant", content_type = "application/problem+json", body = ref("#/components/schemas/Problem")),
         (status = 422, description = "bad fields", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
 pub async fn report_outcome(
@@ -368,15 +371,17 @@ pub async fn report_outcome(
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct OutcomeList {
     /// The reports.
+    #[schemars(with = "Vec<OutcomeResponse>")]
     pub items: Vec<serde_json::Value>,
 }
 
 /// `GET /v1/applications/{id}/outcomes`: every outcome reported against an application.
-#[utoipa::path(get, path = "/v1/applications/{id}/outcomes", tag = "applications",
+#[utoipa::path(get, path = "/v1/applications/{id}/outcomes", operation_id = "listOutcomes", tag = "applications",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "application id")),
     responses(
         (status = 200, description = "the reports (each an OutcomeResponse)", body = ref("#/components/schemas/OutcomeList")),
+        (status = 403, description = "not a bank or admin key", content_type = "application/problem+json", body = ref("#/components/schemas/Problem")),
         (status = 404, description = "no such application for this tenant", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
 pub async fn outcomes(
     State(state): State<AppState>,
@@ -491,7 +496,7 @@ pub(crate) async fn score_text(
 /// and stores input, output, model id + sha256, seed and paths; answers 201 with the result
 /// plus `id` and `created_at`. Honours `Idempotency-Key`: the same key and body return the
 /// stored response, the same key with another body is 422.
-#[utoipa::path(post, path = "/v1/applications", tag = "applications",
+#[utoipa::path(post, path = "/v1/applications", operation_id = "createApplication", tag = "applications",
     security(("bearer" = [])),
     params(
         ("paths" = Option<u64>, Query, description = "Monte Carlo paths (default 10,000)"),
@@ -500,7 +505,9 @@ pub(crate) async fn score_text(
     request_body(content = ref("#/components/schemas/RawApplication"), content_type = "application/json",
         description = "the application of `ipledge score`"),
     responses(
-        (status = 201, description = "scored and stored", body = ref("#/components/schemas/ApplicationResponse")),
+        (status = 201, description = "scored and stored", body = ref("#/components/schemas/ApplicationResponse"),
+            headers(("Location" = String, description = "the stored application, `/v1/applications/{id}`"))),
+        (status = 403, description = "not a bank or admin key", content_type = "application/problem+json", body = ref("#/components/schemas/Problem")),
         (status = 422, description = "bad application fields, or an idempotency key reused with another body", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
 pub async fn create(
     State(state): State<AppState>,
@@ -624,6 +631,7 @@ pub struct ReplayResponse {
     /// Paths used.
     pub paths: u64,
     /// The replayed result (the stored one is `GET /v1/applications/{id}`).
+    #[schemars(with = "crate::credit::ScoreResult")]
     pub replayed: serde_json::Value,
 }
 
@@ -670,11 +678,12 @@ pub async fn replay_record(
 
 /// `POST /v1/applications/{id}/replay`: scores the stored input again with the stored seed,
 /// paths and model, and says whether the result is identical to the stored one.
-#[utoipa::path(post, path = "/v1/applications/{id}/replay", tag = "applications",
+#[utoipa::path(post, path = "/v1/applications/{id}/replay", operation_id = "replayApplication", tag = "applications",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "application id")),
     responses(
         (status = 200, description = "the replayed result and whether it is identical", body = ref("#/components/schemas/ReplayResponse")),
+        (status = 403, description = "not a bank or admin key", content_type = "application/problem+json", body = ref("#/components/schemas/Problem")),
         (status = 404, description = "no such application for this tenant", content_type = "application/problem+json", body = ref("#/components/schemas/Problem")),
         (status = 409, description = "the server runs another model than the stored one", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
 pub async fn replay(

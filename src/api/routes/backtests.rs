@@ -165,7 +165,7 @@ impl BacktestQuery {
 
 /// `GET /v1/backtests?from=&to=&segment=&tenant=`: the backtest of the caller's book (an
 /// admin's: every tenant's, or `tenant`'s).
-#[utoipa::path(get, path = "/v1/backtests", tag = "applications",
+#[utoipa::path(get, path = "/v1/backtests", operation_id = "getBacktest", tag = "applications",
     security(("bearer" = [])),
     params(
         ("from" = Option<String>, Query, description = "first scoring day YYYY-MM-DD (UTC), inclusive; default: the earliest"),

@@ -118,7 +118,7 @@ fn scenario_toml(body: &RawBody) -> Result<(String, JobSpec), AppError> {
 /// field is checked before anything is queued (422 naming it, e.g. `optimise.vary[1]`), and
 /// the job's cost (path evaluations: paths × books drawn × points evaluated) must be within
 /// the server's job limit (422 naming the field that drives it).
-#[utoipa::path(post, path = "/v1/fund/simulations", tag = "fund",
+#[utoipa::path(post, path = "/v1/fund/simulations", operation_id = "submitFundJob", tag = "fund",
     security(("bearer" = [])),
     params(
         ("paths" = Option<u64>, Query, description = "Monte Carlo paths (default: the scenario's)"),
@@ -126,7 +126,8 @@ fn scenario_toml(body: &RawBody) -> Result<(String, JobSpec), AppError> {
     request_body(content = ref("#/components/schemas/FundJobRequest"), content_type = "application/json",
         description = "the scenario: a JSON object with the scenario file's keys (plus, for a decision tool, `job` and its block), or the TOML text itself with Content-Type application/toml"),
     responses(
-        (status = 202, description = "queued; poll the job", body = ref("#/components/schemas/JobResponse")),
+        (status = 202, description = "queued; poll the job", body = ref("#/components/schemas/JobResponse"),
+            headers(("Location" = String, description = "the job, `/v1/fund/simulations/{id}`"))),
         (status = 400, description = "malformed body", content_type = "application/problem+json", body = ref("#/components/schemas/Problem")),
         (status = 401, description = "missing or invalid api key", content_type = "application/problem+json", body = ref("#/components/schemas/Problem")),
         (status = 403, description = "not a bureau or admin key", content_type = "application/problem+json", body = ref("#/components/schemas/Problem")),
@@ -468,7 +469,7 @@ async fn visible_job(
 }
 
 /// `GET /v1/fund/simulations/{id}`: status, progress and result of a job.
-#[utoipa::path(get, path = "/v1/fund/simulations/{id}", tag = "fund",
+#[utoipa::path(get, path = "/v1/fund/simulations/{id}", operation_id = "getFundJob", tag = "fund",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "job id")),
     responses(
@@ -509,7 +510,7 @@ pub struct JobPage {
 
 /// `GET /v1/fund/simulations?cursor=&limit=`: the caller's jobs of every kind, oldest first,
 /// without results.
-#[utoipa::path(get, path = "/v1/fund/simulations", tag = "fund",
+#[utoipa::path(get, path = "/v1/fund/simulations", operation_id = "listFundJobs", tag = "fund",
     security(("bearer" = [])),
     params(
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
@@ -551,7 +552,7 @@ pub async fn list(
 /// job cannot be stopped half way (the engine has no cancellation point): it is marked
 /// `cancelled` at once, runs to its end on its worker, and its result is dropped, never
 /// stored. A job that already ended (`succeeded`, `failed`, `interrupted`) is 409.
-#[utoipa::path(delete, path = "/v1/fund/simulations/{id}", tag = "fund",
+#[utoipa::path(delete, path = "/v1/fund/simulations/{id}", operation_id = "cancelFundJob", tag = "fund",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "job id")),
     responses(
@@ -599,7 +600,7 @@ pub struct ReportQuery {
 /// `GET /v1/fund/simulations/{id}/report?lang=zh|en`: the HTML report of a succeeded job of
 /// any kind (the page `--report` writes for the CLI command of its kind). A job without a
 /// result (queued, running, failed, interrupted, cancelled) is 409.
-#[utoipa::path(get, path = "/v1/fund/simulations/{id}/report", tag = "fund",
+#[utoipa::path(get, path = "/v1/fund/simulations/{id}/report", operation_id = "getFundJobReport", tag = "fund",
     security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "job id"),

@@ -59,6 +59,7 @@ pub(crate) fn page_limit(state: &AppState, asked: Option<u32>) -> Result<u32, su
 /// anything else, so a hostile cursor never reaches the database).
 pub(crate) fn checked_cursor(cursor: Option<&str>) -> Result<Option<&str>, super::AppError> {
     match cursor {
+        Some("") => Ok(None),
         Some(c) if !crate::store::is_id(c) => {
             Err(super::AppError::Invalid(crate::input::InputErrors::one(
                 &crate::input::FieldPath::new("query.cursor"),

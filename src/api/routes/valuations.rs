@@ -89,7 +89,7 @@ pub(crate) fn valuation_error(e: ValuationError) -> AppError {
 
 /// `POST /v1/valuations`: values the asset list in the body (a JSON array of asset records,
 /// or `{"assets": [...]}`), per asset and for the portfolio.
-#[utoipa::path(post, path = "/v1/valuations", tag = "valuations",
+#[utoipa::path(post, path = "/v1/valuations", operation_id = "valueAssets", tag = "valuations",
     security(("bearer" = [])),
     params(
         ("paths" = Option<u64>, Query, description = "Monte Carlo paths (default 10,000)"),
@@ -98,7 +98,8 @@ pub(crate) fn valuation_error(e: ValuationError) -> AppError {
     request_body(content = ref("#/components/schemas/AssetList"), content_type = "application/json",
         description = "the asset list of `ipledge value`"),
     responses(
-        (status = 200, description = "the valuation result plus id and created_at", body = ref("#/components/schemas/ValuationResult")),
+        (status = 200, description = "the valuation result plus id and created_at", body = ref("#/components/schemas/ValuationResponse")),
+        (status = 403, description = "not a bank or admin key", content_type = "application/problem+json", body = ref("#/components/schemas/Problem")),
         (status = 422, description = "bad asset fields", content_type = "application/problem+json", body = ref("#/components/schemas/Problem"))))]
 pub async fn value(
     State(state): State<AppState>,
