@@ -48,6 +48,7 @@ run_backend() {
   port=$(free_port)
   "$BIN" serve --addr "127.0.0.1:$port" --database-url "$url" \
     --rate-limit 100000 --rate-burst 100000 --max-paths 1000 --max-job-paths 4000 \
+    --address-rate-limit 100000 --address-rate-burst 100000 --max-jobs-per-key 100000 \
     --log-format json >"$WORK/$name.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 100); do

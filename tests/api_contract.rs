@@ -32,6 +32,10 @@ async fn fixture(limits: Limits) -> Fixture {
     let url = format!("sqlite://{}", dir.path().join("contract.db").display());
     let store = Store::connect(&url).await.unwrap();
     let bank = store.create_key("bank-a", Role::Bank).await.unwrap().secret;
+    // The examples are the shipped sample applications, filed under bank A's branches.
+    for bank_id in ["bank-chengdu-01", "bank-guangzhou-02"] {
+        store.add_bank_id("bank-a", bank_id).await.unwrap();
+    }
     let bureau = store
         .create_key("bureau", Role::Bureau)
         .await
@@ -258,6 +262,8 @@ async fn finished_job(f: &Fixture, id: &str) -> Reply {
 async fn every_request_example_is_accepted_and_answered_as_documented() {
     let f = fixture(Limits {
         job_workers: 2,
+        // Every job example is queued at once (six), more than one key's default queue.
+        max_jobs_per_key: 16,
         ..Limits::default()
     })
     .await;
