@@ -346,7 +346,29 @@ async fn backtest_of_a_scored_and_reported_book_on_sqlite_and_postgres() {
         .output()
         .unwrap();
     assert!(table.status.success());
-    assert!(String::from_utf8_lossy(&table.stdout).contains("observed DR"));
+    let en = String::from_utf8_lossy(&table.stdout).into_owned();
+    assert!(
+        en.contains("Observed DR") && en.contains("Jeffreys p"),
+        "{en}"
+    );
+    let table = Command::new(env!("CARGO_BIN_EXE_ipledge"))
+        .args(["backtest", "--database-url", &url, "--format", "table"])
+        .args(["--lang", "zh"])
+        .output()
+        .unwrap();
+    assert!(table.status.success());
+    let zh = String::from_utf8_lossy(&table.stdout).into_owned();
+    assert!(zh.contains("评级") && zh.contains("合计"), "{zh}");
+    for english in [
+        "Observed",
+        "insufficient",
+        "defaults",
+        "green",
+        "red",
+        "yellow",
+    ] {
+        assert!(!zh.contains(english), "{english} in {zh}");
+    }
 }
 
 #[test]

@@ -12,7 +12,7 @@ use super::{CliError, Format, load_model, print_json};
 use crate::api::AppError;
 use crate::api::routes::backtests::{BacktestRequest, Segment, backtest};
 use crate::asset::Date;
-use crate::backtest::{BacktestResult, DataStatus, TrafficLight};
+use crate::backtest::{BacktestResult, DataStatus, PsiBand, TrafficLight};
 
 /// Arguments of `ipledge backtest`.
 #[derive(Debug, Args)]
@@ -43,7 +43,7 @@ pub struct BacktestArgs {
     /// tables) to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,
-    /// Language of the report: zh or en.
+    /// Language of the report and the table: zh or en.
     #[arg(long, default_value = "en")]
     pub lang: crate::report::Lang,
 }
@@ -90,7 +90,7 @@ pub fn run(args: &BacktestArgs) -> Result<(), CliError> {
     match args.format {
         Format::Json => print_json(&result),
         Format::Table => {
-            println!("{}", table(&result));
+            super::print_out(&table(&result, args.lang))?;
             Ok(())
         }
     }
@@ -119,42 +119,37 @@ fn num(v: Option<f64>, decimals: usize) -> String {
     v.map_or_else(|| "–".to_string(), |v| format!("{v:.decimals$}"))
 }
 
-fn light(l: TrafficLight) -> &'static str {
-    match l {
-        TrafficLight::Green => "green",
-        TrafficLight::Yellow => "yellow",
-        TrafficLight::Red => "red",
-        TrafficLight::InsufficientData => "insufficient data",
-    }
-}
-
-fn status(s: DataStatus) -> &'static str {
-    match s {
-        DataStatus::Ok => "ok",
-        DataStatus::InsufficientData => "insufficient data",
-    }
-}
-
-/// A readable summary: the calibration table, then one line per other part.
-pub fn table(r: &BacktestResult) -> String {
+/// A readable summary in `lang`, in the words of the HTML report (`BacktestLabels`): the
+/// calibration table, then one line per other part.
+pub fn table(r: &BacktestResult, lang: crate::report::Lang) -> String {
+    let b = lang.backtest_labels();
+    let light = |l: TrafficLight| match l {
+        TrafficLight::Green => b.status[0],
+        TrafficLight::Yellow => b.status[1],
+        TrafficLight::Red => b.status[2],
+        TrafficLight::InsufficientData => b.status[3],
+    };
+    let status = |s: DataStatus| match s {
+        DataStatus::Ok => b.status[4],
+        DataStatus::InsufficientData => b.status[3],
+    };
     let mut calibration = comfy_table::Table::new();
-    calibration.set_header(vec![
-        "grade",
-        "N",
-        "D",
-        "observed DR",
-        "mean PD",
-        "expected D",
-        "Jeffreys p",
-        "binomial p",
-        "light",
-    ]);
+    calibration.set_header(b.calibration_header.to_vec());
     for row in r.calibration.grades.iter().chain([&r.calibration.overall]) {
+        let grade = if std::ptr::eq(row, &r.calibration.overall) {
+            b.all.to_string()
+        } else {
+            row.grade.clone()
+        };
         calibration.add_row(vec![
-            row.grade.clone(),
+            grade,
             row.n.to_string(),
             row.defaults.to_string(),
             pct(row.observed_default_rate),
+            row.jeffreys_interval.map_or_else(
+                || "–".to_string(),
+                |[lo, hi]| format!("{} – {}", pct(Some(lo)), pct(Some(hi))),
+            ),
             pct(row.mean_pd),
             format!("{:.2}", row.expected_defaults),
             num(row.jeffreys_p, 4),
@@ -163,58 +158,59 @@ pub fn table(r: &BacktestResult) -> String {
         ]);
     }
     let mut summary = comfy_table::Table::new();
-    summary.set_header(vec!["item", "value"]);
     let p = &r.population;
     let d = &r.discrimination;
     let l = &r.lgd.overall;
     let s = &r.stability;
     let day = |d: Option<Date>| d.map_or_else(|| "–".to_string(), |d| d.to_string());
+    let band = |band: PsiBand| match band {
+        PsiBand::Stable => b.bands[0],
+        PsiBand::Watch => b.bands[1],
+        PsiBand::Shift => b.bands[2],
+    };
     let rows: Vec<(&str, String)> = vec![
         (
-            "window",
-            format!("{} to {}", day(r.scope.from), day(r.scope.to)),
+            b.window,
+            format!("{} – {}", day(r.scope.from), day(r.scope.to)),
         ),
         (
-            "applications",
-            format!(
-                "{} scored, {} reported, {} in the one-year cohort ({} defaults), {} immature",
-                p.scored, p.reported, p.cohort, p.cohort_defaults, p.immature
-            ),
+            b.scored,
+            format!("{} ({} → {})", p.scored, p.reported, p.cohort),
         ),
+        (b.cohort, format!("{} / {}", p.cohort, p.cohort_defaults)),
         (
-            "AUC (DeLong)",
+            b.auc,
             format!(
-                "{} ± {} on {} defaults / {} non-defaults ({})",
+                "{} ± {} ({} {}, {} {}; {})",
                 num(d.auc, 3),
                 num(d.auc_stderr, 3),
                 d.n_defaults,
+                b.defaults,
                 d.n_non_defaults,
+                b.non_defaults,
                 status(d.status)
             ),
         ),
         ("Gini", num(d.gini, 3)),
         (
-            "LGD realised / predicted",
+            b.lgd,
             format!(
-                "{} / {} on {} resolved defaults, {} unresolved ({})",
+                "{} / {} (N {}; {})",
                 pct(l.mean_realised),
                 pct(l.mean_predicted),
                 l.n,
-                r.lgd.unresolved,
                 status(l.status)
             ),
         ),
         (
-            "PSI of grades",
+            b.psi,
             format!(
-                "{} ({} vs {} applications; {})",
+                "{} (N {} / {}; {})",
                 num(s.psi, 4),
                 s.base.as_ref().map_or(0, |b| b.n),
                 s.recent.as_ref().map_or(0, |b| b.n),
-                s.band.map_or_else(
-                    || status(s.status).to_string(),
-                    |b| format!("{b:?}").to_lowercase()
-                )
+                s.band
+                    .map_or_else(|| status(s.status).to_string(), |x| band(x).to_string())
             ),
         ),
     ];
