@@ -330,6 +330,14 @@ fn bound_query(path: &str, operation: &mut Map<String, Value>, limits: &Limits) 
             "lang" => json!({"type": "string", "enum": ["zh", "en"], "default": "en"}),
             "as_of" => json!({"type": "string", "format": "date",
                 "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "default": "2026-01-01"}),
+            "from" | "to" => json!({"type": "string", "format": "date",
+                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}),
+            "segment" => json!({"type": "string", "enum": crate::asset::Industry::ALL
+                .iter()
+                .map(|i| format!("industry:{}", i.name()))
+                .collect::<Vec<_>>()}),
+            "tenant" => json!({"type": "string", "minLength": 1, "maxLength": 200,
+                "pattern": "\\S"}),
             // The id of the last item of the previous page (`store::is_id`), or empty.
             "cursor" => json!({"type": "string", "pattern": "^([a-z]{1,16}_[0-9a-f]{30})?$"}),
             _ => continue,
