@@ -8,7 +8,9 @@ use minijinja::{Environment, context};
 use plotters::prelude::*;
 use serde::Serialize;
 
-use super::charts::{BLUE, FONT, GREY, HEIGHT, ORANGE, WIDTH, chart_err, inline_svg, padded_range};
+use super::charts::{
+    BLUE, FONT, GREY, HEIGHT, ORANGE, WIDTH, chart_err, draw_legend, inline_svg, padded_range,
+};
 use super::labels::BacktestLabels;
 use super::{KeyFigure, Lang, ReportError, STYLE};
 use crate::backtest::{
@@ -392,14 +394,7 @@ fn calibration_chart(r: &BacktestResult, l: &BacktestLabels) -> Result<String, R
                     ORANGE.filled(),
                 )
             });
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 15))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY)
-            .draw()
-            .map_err(chart_err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(chart_err)?;
     }
     Ok(inline_svg(svg))
@@ -450,14 +445,7 @@ fn roc_chart(r: &BacktestResult, l: &BacktestLabels) -> Result<String, ReportErr
             .map_err(chart_err)?
             .label("ROC")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.stroke_width(3)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FONT, 15))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY)
-            .draw()
-            .map_err(chart_err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present().map_err(chart_err)?;
     }
     Ok(inline_svg(svg))

@@ -24,6 +24,21 @@ pub(super) fn chart_err<E: std::fmt::Display>(e: E) -> ReportError {
 }
 
 /// Removes the namespace attribute plotters writes (implied for SVG inlined in HTML).
+/// Draws the series legend in the reports' style (white, bordered) at `position`.
+pub(super) fn draw_legend<'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), ReportError> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, 15))
+        .background_style(WHITE.mix(0.85))
+        .border_style(GREY)
+        .draw()
+        .map_err(chart_err)
+}
+
 pub(super) fn inline_svg(svg: String) -> String {
     svg.replace(r#" xmlns="http://www.w3.org/2000/svg""#, "")
 }
@@ -155,14 +170,7 @@ pub fn balance_fan(result: &FundResult, labels: &Labels) -> Result<String, Repor
             .map_err(chart_err)?
             .label(labels.mean)
             .legend(|(x, y)| Circle::new((x + 10, y), 4, ORANGE.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .label_font((FONT, 15))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY)
-            .draw()
-            .map_err(chart_err)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
         root.present().map_err(chart_err)?;
     }
     Ok(inline_svg(svg))
