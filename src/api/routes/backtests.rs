@@ -54,40 +54,26 @@ pub enum Segment {
 impl Segment {
     /// Parses `industry:<code>`.
     pub fn parse(text: &str) -> Result<Segment, String> {
-        let codes = || {
-            Industry::ALL
-                .iter()
-                .map(|i| industry_code(*i))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let Some(code) = text.strip_prefix("industry:") else {
             return Err(format!(
                 "must be industry:<code>, the code one of {}",
-                codes()
+                Industry::names()
             ));
         };
         Industry::ALL
             .iter()
             .copied()
-            .find(|i| industry_code(*i) == code)
+            .find(|i| i.name() == code)
             .map(Segment::Industry)
-            .ok_or_else(|| format!("unknown industry {code:?}: one of {}", codes()))
+            .ok_or_else(|| format!("unknown industry {code:?}: one of {}", Industry::names()))
     }
 
     /// The text form, `industry:<code>`.
     pub fn text(self) -> String {
         match self {
-            Segment::Industry(i) => format!("industry:{}", industry_code(i)),
+            Segment::Industry(i) => format!("industry:{}", i.name()),
         }
     }
-}
-
-fn industry_code(i: Industry) -> String {
-    serde_json::to_value(i)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// A validated backtest request: the window, the segment and whose book.
