@@ -268,13 +268,27 @@ async fn resubmitted(
     let Some(job) = state.store().job(&id, Some(caller.tenant())).await? else {
         return idempotency.replay(stored);
     };
-    if job.status != JobStatus::Interrupted {
-        let mut response = json_response(StatusCode::ACCEPTED, job_body(&job)?);
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-        return Ok(response);
-    }
+    let job = if job.status == JobStatus::Interrupted {
+        requeue(state, caller, audit, job).await?
+    } else {
+        job
+    };
+    let mut response = json_response(StatusCode::ACCEPTED, job_body(&job)?);
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    Ok(response)
+}
+
+/// Queues an interrupted job again under its id (within the key's queue limit, audited) and
+/// returns it as it now stands.
+async fn requeue(
+    state: &AppState,
+    caller: &Caller,
+    audit: &Audit,
+    job: JobRecord,
+) -> Result<JobRecord, AppError> {
+    let id = job.id;
     let active = state.store().active_jobs_of_key(&caller.0.key_id).await?;
     if active >= state.limits().max_jobs_per_key {
         return Err(AppError::QueueFull { active });
@@ -309,12 +323,7 @@ async fn resubmitted(
             )
         });
     }
-    let job = visible_job(state, caller, audit, id).await?;
-    let mut response = json_response(StatusCode::ACCEPTED, job_body(&job)?);
-    response
-        .headers_mut()
-        .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    Ok(response)
+    visible_job(state, caller, audit, id).await
 }
 
 /// The job's cost bounds, checked before anything is queued or allocated (422 naming the
